@@ -1,0 +1,59 @@
+/**
+ * A length of time. A number is **seconds** (fractions allowed), as in Python's async-timer;
+ * a string names its unit: `"250ms"`, `"1.5 s"`, `"2m"`, `"1h"`.
+ *
+ * @example
+ * ```ts
+ * new Timer(5, refresh);         // every 5 seconds
+ * new Timer("250ms", poll);      // every quarter second
+ * ```
+ */
+export type Duration = number | `${number}${DurationUnit}` | `${number} ${DurationUnit}`;
+
+/** The units a {@link Duration} string may carry. */
+export type DurationUnit = "ms" | "s" | "m" | "h";
+
+const UNIT_MS: Readonly<Record<DurationUnit, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const PATTERN = /^(\d+(?:\.\d+)?|\.\d+) *(ms|s|m|h)$/;
+
+/**
+ * Converts a {@link Duration} to milliseconds, throwing a `TypeError`/`RangeError` that names
+ * `argument` and the bad value. Negative, NaN and infinite numbers are refused.
+ *
+ * @example
+ * ```ts
+ * toMilliseconds("1.5 s", "delay"); // 1500
+ * toMilliseconds(2, "delay");       // 2000
+ * toMilliseconds(-1, "delay");      // RangeError: delay must be a non-negative, finite duration; got -1
+ * ```
+ */
+export function toMilliseconds(value: unknown, argument: string): number {
+  if (typeof value === "number") {
+    if (!Number.isFinite(value) || value < 0) {
+      throw new RangeError(
+        `${argument} must be a non-negative, finite duration in seconds; got ${String(value)}`,
+      );
+    }
+    return value * 1000;
+  }
+  if (typeof value === "string") {
+    const match = PATTERN.exec(value);
+    if (match === null) {
+      throw new RangeError(
+        `${argument} must be a number of seconds or a string like "250ms", "5s", "2m" or "1h"; got ${JSON.stringify(value)}`,
+      );
+    }
+    return Number(match[1]) * UNIT_MS[match[2] as DurationUnit];
+  }
+  throw new TypeError(
+    `${argument} must be a number of seconds or a duration string; got ${describe(value)}`,
+  );
+}
+
+/** A short, safe description of a bad argument for an error message. */
+export function describe(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "function") return `function ${value.name || "(anonymous)"}`;
+  if (value === null || typeof value !== "object") return String(value);
+  return Array.isArray(value) ? "an array" : `an object (${Object.prototype.toString.call(value)})`;
+}

@@ -1,0 +1,40 @@
+import type { Duration } from "./duration.js";
+import type { TimerOptions } from "./options.js";
+import type { TargetFunction, TickValue } from "./target.js";
+import { Timer } from "./timer.js";
+
+/** A {@link Timer} made by {@link every}, which keeps the original function on `func`. */
+export type EveryTimer<F extends TargetFunction<any>> = Timer<TickValue<ReturnType<F>>> & {
+  /** The undecorated function: call it directly, e.g. in a test. */
+  readonly func: F;
+};
+
+/**
+ * Turns a function into a {@link Timer} — the `@async_timer.every(5)` of the original, for plain
+ * functions. The timer is not started; the original function stays callable on `.func`.
+ * (For class methods, see `@every` in `@async-timer/decorators`.)
+ *
+ * @example
+ * ```ts
+ * import { every } from "@async-timer/core";
+ *
+ * const refreshDb = every(5, { mode: "fixed_rate", name: "db_refresh" })(async () => {
+ *   return await db.fetch();
+ * });
+ *
+ * await refreshDb.func();   // call the function itself (tests)
+ * refreshDb.start();
+ * await refreshDb.join();
+ * await refreshDb.cancel();
+ * ```
+ */
+export function every(
+  delay: Duration,
+  options?: TimerOptions<any>,
+): <F extends TargetFunction<any>>(fn: F) => EveryTimer<F> {
+  return <F extends TargetFunction<any>>(fn: F): EveryTimer<F> => {
+    const timer = new Timer(delay, fn, options) as EveryTimer<F>;
+    Object.defineProperty(timer, "func", { value: fn, enumerable: true });
+    return timer;
+  };
+}

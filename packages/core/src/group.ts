@@ -1,0 +1,190 @@
+import { describe, toMilliseconds } from "./duration.js";
+import { TimerTimeoutError } from "./errors.js";
+import { consoleLogger, type Logger, writeLog } from "./logger.js";
+import { realDriver } from "./real-driver.js";
+import type { CancelOptions, Timer, WaitOptions } from "./timer.js";
+
+/** Options of `new TimerGroup(timers, options)`. */
+export interface GroupOptions {
+  /** Shown in `toString()` and log lines. */
+  name?: string;
+  /** Where the group logs a member that failed to cancel; default: `console` warn/error. */
+  logger?: Logger;
+}
+
+/** A member of a group and the value it produced. */
+export type MemberValue = readonly [timer: Timer<any>, value: unknown];
+
+/**
+ * Timers with a shared lifecycle: started together, cancelled together.
+ *
+ * `add()` returns the timer and starts it if the group is active. `start()` is idempotent; if
+ * one member fails to start, the members it started are cancelled and the error is rethrown.
+ * `cancel()` cancels every member concurrently, logs (never throws) individual failures and
+ * resolves when all have.
+ *
+ * @example
+ * ```ts
+ * import { Timer, TimerGroup } from "@async-timer/core";
+ *
+ * await using group = new TimerGroup([], { name: "upkeep" });
+ * group.add(new Timer(5, refreshDb));
+ * group.add(new Timer(60, pruneCache));
+ * group.start(); // both running; both cancelled when the scope exits
+ * ```
+ */
+export class TimerGroup implements Iterable<Timer<any>>, AsyncDisposable {
+  /** The name given in the options. */
+  readonly name: string | undefined;
+  readonly #timers: Timer<any>[] = [];
+  readonly #logger: Logger;
+  #active = false;
+
+  constructor(timers?: Iterable<Timer<any>>, options?: GroupOptions) {
+    if (options !== undefined && (typeof options !== "object" || options === null)) {
+      throw new TypeError(`options must be an object; got ${describe(options)}`);
+    }
+    const name = options?.name;
+    if (name !== undefined && typeof name !== "string") {
+      throw new TypeError(`name must be a string; got ${describe(name)}`);
+    }
+    this.name = name;
+    this.#logger = options?.logger ?? consoleLogger;
+    if (timers !== undefined) {
+      if (typeof (timers as Iterable<unknown>)?.[Symbol.iterator] !== "function") {
+        throw new TypeError(`timers must be an iterable of Timer; got ${describe(timers)}`);
+      }
+      for (const timer of timers) this.add(timer);
+    }
+  }
+
+  /** Number of member timers. */
+  get size(): number {
+    return this.#timers.length;
+  }
+
+  /** Whether `timer` is a member. */
+  has(timer: Timer<any>): boolean {
+    return this.#timers.includes(timer);
+  }
+
+  /** Adds `timer` (once) and returns it; starts it if the group is active and it is not running. */
+  add<T>(timer: Timer<T>): Timer<T> {
+    // Duck-typed, not `instanceof`: two installed copies of core must still mix.
+    if (!isTimerLike(timer)) {
+      throw new TypeError(`add(timer): timer must be a Timer; got ${describe(timer)}`);
+    }
+    if (!this.#timers.includes(timer)) this.#timers.push(timer);
+    if (this.#active && !timer.isRunning()) timer.start();
+    return timer;
+  }
+
+  /**
+   * Starts every member that is not running. Idempotent. If one fails to start, the members
+   * started by this call are cancelled and the error is rethrown.
+   */
+  start(): this {
+    if (this.#active) return this;
+    const started: Timer<any>[] = [];
+    try {
+      for (const timer of this.#timers) {
+        if (timer.isRunning()) continue;
+        timer.start();
+        started.push(timer);
+      }
+    } catch (error) {
+      // cancel() never rejects; the promises are left to finish on their own.
+      for (const timer of started) void timer.cancel();
+      throw error;
+    }
+    this.#active = true;
+    return this;
+  }
+
+  /** True when the group is active and every member runs. */
+  isRunning(): boolean {
+    return this.#active && this.#timers.every((timer) => timer.isRunning());
+  }
+
+  /** Cancels every member concurrently; resolves when all have, logging (not throwing) failures. */
+  async cancel(options?: CancelOptions): Promise<void> {
+    this.#active = false;
+    const results = await Promise.allSettled(this.#timers.map((timer) => timer.cancel(options)));
+    results.forEach((result, index) => {
+      if (result.status === "rejected") {
+        writeLog(this.#logger, "error", this.name, `cancelling ${String(this.#timers[index])} failed`, result.reason);
+      }
+    });
+  }
+
+  /**
+   * `wait()` on every member with the same options; resolves with `[timer, value]` pairs in
+   * member order. The timeout bounds the whole group (every member waits against it at once).
+   */
+  wait(options?: WaitOptions): Promise<MemberValue[]> {
+    return Promise.all(
+      this.#timers.map((timer) => timer.wait(options).then((value): MemberValue => [timer, value])),
+    );
+  }
+
+  /**
+   * `trigger()` on every member; resolves with `[timer, value]` pairs in member order. With
+   * `timeout`, rejects with `TimerTimeoutError` if they are not all done in time.
+   */
+  trigger(options?: { timeout?: WaitOptions["timeout"] }): Promise<MemberValue[]> {
+    const timeout = options?.timeout === undefined ? undefined : toMilliseconds(options.timeout, "timeout");
+    const all = Promise.all(
+      this.#timers.map((timer) => timer.trigger().then((value): MemberValue => [timer, value])),
+    );
+    if (timeout === undefined) return all;
+    const driver = this.#timers[0]?.driver ?? realDriver;
+    return new Promise((resolve, reject) => {
+      const handle = driver.setWake(
+        driver.now() + timeout,
+        () => reject(new TimerTimeoutError(`${String(this)}: trigger() timed out after ${timeout / 1000}s`)),
+        false,
+      );
+      all.then(
+        (values) => {
+          driver.clearWake(handle);
+          resolve(values);
+        },
+        (error: unknown) => {
+          driver.clearWake(handle);
+          reject(error);
+        },
+      );
+    });
+  }
+
+  [Symbol.iterator](): IterableIterator<Timer<any>> {
+    return this.#timers[Symbol.iterator]();
+  }
+
+  /** `await using group = new TimerGroup()` cancels every member when the scope exits. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.cancel();
+  }
+
+  /** E.g. `TimerGroup(upkeep, 2 timers, running)`. */
+  toString(): string {
+    const name = this.name === undefined ? "" : `${this.name}, `;
+    const count = `${this.#timers.length} timer${this.#timers.length === 1 ? "" : "s"}`;
+    return `TimerGroup(${name}${count}, ${this.#active ? "running" : "idle"})`;
+  }
+
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toString();
+  }
+}
+
+function isTimerLike(value: unknown): value is Timer<unknown> {
+  const timer = value as Partial<Timer<unknown>> | null;
+  return (
+    typeof timer === "object" &&
+    timer !== null &&
+    typeof timer.start === "function" &&
+    typeof timer.cancel === "function" &&
+    typeof timer.isRunning === "function"
+  );
+}

@@ -1,0 +1,55 @@
+/**
+ * Where a timer writes its log lines. Console-, pino- and winston-shaped objects all fit: each
+ * method is called with one message string, plus the error for error-level lines.
+ *
+ * @example
+ * ```ts
+ * import pino from "pino";
+ * new Timer(5, refresh, { name: "db_refresh", logger: pino() });
+ * ```
+ */
+export interface Logger {
+  debug?(message: string, ...rest: unknown[]): void;
+  info?(message: string, ...rest: unknown[]): void;
+  warn?(message: string, ...rest: unknown[]): void;
+  error?(message: string, ...rest: unknown[]): void;
+}
+
+/** A level a {@link Logger} method stands for. */
+export type LogLevel = "debug" | "info" | "warn" | "error";
+
+/**
+ * The default logger: prints warn and error lines through `console`, looked up at call time so a
+ * test can replace `console.warn`. Debug and info lines are dropped.
+ *
+ * @example
+ * ```ts
+ * new Timer(5, refresh, { logger: consoleLogger }); // the same as leaving `logger` out
+ * ```
+ */
+export const consoleLogger: Logger = {
+  warn: (message, ...rest) => console.warn(message, ...rest),
+  error: (message, ...rest) => console.error(message, ...rest),
+};
+
+/**
+ * Writes one line, prefixed with `[async-timer]` and the owner's name. A logger that throws, or
+ * lacks the method, never breaks the caller.
+ */
+export function writeLog(
+  logger: Logger,
+  level: LogLevel,
+  owner: string | undefined,
+  message: string,
+  error?: unknown,
+): void {
+  const method = logger[level];
+  if (typeof method !== "function") return;
+  const line = owner === undefined ? `[async-timer] ${message}` : `[async-timer] ${owner}: ${message}`;
+  try {
+    if (error === undefined) method.call(logger, line);
+    else method.call(logger, line, error);
+  } catch {
+    // A broken logger must not break the timer; there is nowhere left to report it.
+  }
+}

@@ -1,0 +1,354 @@
+/**
+ * The scheduling machine of a Timer: `step(state, event) → [state, effects]`.
+ *
+ * Rules of this file:
+ * 1. Everything that decides *when* the target runs lives here: the phases of a run, the run and
+ *    tick tokens, both schedules, jitter, triggers, skip counting, and what ends a run.
+ * 2. It is pure. No clock, timer, promise, randomness or I/O: time arrives as `now` (monotonic
+ *    milliseconds) on every event, and a random `sample` in `[0, 1)` on the events that may
+ *    need one. The same events in give the same effects out, so a seeded simulation replays.
+ * 3. `step` never mutates its input. An illegal command (`start` while running, `trigger` while
+ *    stopped, restarting a single-run timer) throws `TimerStateError`; the caller still holds
+ *    the old state, so nothing changed.
+ * 4. Effects are plain data, performed by the runner in the order given, after it has committed
+ *    the new state. Only one wake is ever armed; `wake` replaces it, `clearWake` drops it.
+ * 5. A wake carries the run it was armed for and a settlement carries its tick, so events from
+ *    an earlier run or an abandoned tick are ignored — never an error, the driver cannot help
+ *    delivering them late.
+ *
+ * Theory of operation. A *run* lasts from `start` until cancel, a stopping error, or the source
+ * running out. Within a run the machine alternates between `sleeping` (one wake armed) and
+ * `ticking` (one invocation of the target in flight): there is never more than one tick in
+ * flight. A cancel while ticking leaves the tick to settle on its own (`stopping`); a start in
+ * that window opens the new run but holds its first tick until the old one settles
+ * (`restarting`). A failed tick waits in `deciding` while the runner asks the error policy.
+ *
+ * ```text
+ *            start                 wake                 succeeded / decided(continue)
+ *   idle ───────────▶ sleeping ─────────▶ ticking ──────────────────────────────▶ sleeping
+ *     ▲                  │ cancel            │ failed ─▶ deciding ─ decided(stop) ─▶ idle
+ *     │◀─────────────────┘                   │ cancel
+ *     │ settled                              ▼
+ *     └──────────────────────────────── stopping ──start──▶ restarting ──settled──▶ sleeping/ticking
+ * ```
+ *
+ * @module
+ */
+import { TimerStateError } from "./errors.js";
+import { type Mode, nextDelay, nextSlot } from "./schedule.js";
+
+export type { Mode } from "./schedule.js";
+
+/** Where a timer is in its life. */
+export type Phase = "idle" | "sleeping" | "ticking" | "deciding" | "stopping" | "restarting";
+
+/** Settings fixed for the life of a timer. Durations in milliseconds. */
+export interface MachineConfig {
+  readonly mode: Mode;
+  readonly initialDelay: number;
+  readonly jitter: number;
+  /** Why the timer may run only once (`cancelOn`/`signal`, a generator object); `undefined` if restartable. */
+  readonly singleRun: string | undefined;
+}
+
+/** The whole scheduling state. Times are monotonic milliseconds. */
+export interface TimerState {
+  readonly config: MachineConfig;
+  readonly phase: Phase;
+  /** Token of the current run (or the last one); 0 before the first start. */
+  readonly run: number;
+  /** Ticks started since construction; the tick in flight, if any, has token `ticks`. */
+  readonly ticks: number;
+  /** Successful ticks since construction; keeps counting across runs. */
+  readonly hitCount: number;
+  /** The delay the next sleep uses. */
+  readonly delay: number;
+  /** `sleeping`: when the armed wake fires. `restarting`: when the first tick is due. Else NaN. */
+  readonly wakeAt: number;
+  /** fixed_rate: time of slot 0 of the current grid; NaN until a run's first tick. */
+  readonly anchor: number;
+  /** fixed_rate: spacing of the current grid (the delay it was built with). */
+  readonly period: number;
+  /** fixed_rate: index of the slot of the tick in flight, or of the one being slept towards. */
+  readonly slot: number;
+  /** fixed_rate: the next tick starts a new grid (after a trigger or a `setDelay`). */
+  readonly rebase: boolean;
+  /** A `trigger()` is waiting: the next tick starts as soon as nothing is in flight. */
+  readonly triggered: boolean;
+}
+
+/** Why a run ended. */
+export type EndReason = "cancel" | "error" | "exhausted";
+
+/** The error policy's answer for a failed tick. */
+export type Policy = "stop" | "continue";
+
+/** Something that happened: a command from the API, or a report from the driver or the target. */
+export type TimerEvent =
+  | { readonly type: "start"; readonly now: number }
+  | { readonly type: "cancel"; readonly now: number }
+  | { readonly type: "trigger"; readonly now: number }
+  | { readonly type: "setDelay"; readonly now: number; readonly delay: number }
+  | { readonly type: "wake"; readonly now: number; readonly run: number }
+  | {
+      readonly type: "succeeded";
+      readonly now: number;
+      readonly tick: number;
+      readonly value: unknown;
+      readonly sample: number;
+    }
+  | { readonly type: "failed"; readonly now: number; readonly tick: number; readonly error: unknown }
+  | { readonly type: "exhausted"; readonly now: number; readonly tick: number }
+  | {
+      readonly type: "decided";
+      readonly now: number;
+      readonly tick: number;
+      readonly policy: Policy;
+      readonly error: unknown;
+      readonly sample: number;
+    }
+  | { readonly type: "abandon"; readonly now: number; readonly tick: number };
+
+/** Something the runner must do. */
+export type Effect =
+  /** Call the target (or pull the source) now, as tick `tick`. */
+  | { readonly type: "invoke"; readonly tick: number; readonly hitCount: number }
+  /** Arm the wake for absolute time `at`, tagged with `run`. */
+  | { readonly type: "wake"; readonly at: number; readonly run: number }
+  /** Arm the wake for the next microtask: a tick never starts inside the caller's own stack. */
+  | { readonly type: "wakeSoon"; readonly run: number }
+  /** Disarm the wake. */
+  | { readonly type: "clearWake" }
+  /** Tick `tick` succeeded, the `hitCount`-th success: deliver `value`. */
+  | { readonly type: "publish"; readonly tick: number; readonly value: unknown; readonly hitCount: number }
+  /** Tick `tick` failed: ask the error policy, then report back with `decided`. */
+  | { readonly type: "consult"; readonly tick: number; readonly error: unknown }
+  /** Deliver a tick's error; `final` when it also ends the run (policy stop). */
+  | { readonly type: "fail"; readonly tick: number; readonly error: unknown; readonly final: boolean }
+  /** The run is over: abort its signal, close its source, notify its consumers, run `onCancel`. */
+  | { readonly type: "end"; readonly run: number; readonly reason: EndReason }
+  /** The tick of an ended run has settled (or was abandoned): nothing is in flight any more. */
+  | { readonly type: "quiet" }
+  | { readonly type: "log"; readonly level: "warn"; readonly message: string };
+
+/** What `step` returns: the state to commit, and the effects to perform in order. */
+export type Transition = readonly [TimerState, readonly Effect[]];
+
+/** The state of a timer that has never started. `delay` in milliseconds. */
+export function initialState(config: MachineConfig, delay: number): TimerState {
+  return {
+    config,
+    phase: "idle",
+    run: 0,
+    ticks: 0,
+    hitCount: 0,
+    delay,
+    wakeAt: Number.NaN,
+    anchor: Number.NaN,
+    period: delay,
+    slot: 0,
+    rebase: false,
+    triggered: false,
+  };
+}
+
+/** True from `start` until the run ends (as `Timer.isRunning()`). */
+export function isRunning(state: TimerState): boolean {
+  return state.phase !== "idle" && state.phase !== "stopping";
+}
+
+/** True while an invocation of the target has not settled. */
+export function hasTickInFlight(state: TimerState): boolean {
+  return state.phase === "ticking" || state.phase === "stopping" || state.phase === "restarting";
+}
+
+/** Applies one event. Pure; throws `TimerStateError` for an illegal command. */
+export function step(state: TimerState, event: TimerEvent): Transition {
+  const handler = TABLE[state.phase][event.type] as Handler<TimerEvent>;
+  return handler(state, event);
+}
+
+// ─── Handlers ────────────────────────────────────────────────────────────────────────────────
+
+type Handler<E extends TimerEvent> = (state: TimerState, event: E) => Transition;
+type On<T extends TimerEvent["type"]> = Handler<Extract<TimerEvent, { type: T }>>;
+
+const NONE: readonly Effect[] = Object.freeze([]);
+
+/** An event that does not apply here: a late wake, a settlement of a forgotten tick, a no-op. */
+const ignore: Handler<TimerEvent> = (s) => [s, NONE];
+
+const alreadyRunning: Handler<TimerEvent> = () => {
+  throw new TimerStateError("start() was called on a timer that is already running");
+};
+
+const notRunning: Handler<TimerEvent> = () => {
+  throw new TimerStateError("trigger() needs a running timer; call start() first");
+};
+
+/** A fresh run: reset the grid; the first tick is due after `initialDelay` (never jittered). */
+function openRun(s: TimerState, now: number, phase: "sleeping" | "restarting"): TimerState {
+  if (s.run > 0 && s.config.singleRun !== undefined) throw new TimerStateError(s.config.singleRun);
+  return {
+    ...s,
+    phase,
+    run: s.run + 1,
+    wakeAt: now + s.config.initialDelay,
+    anchor: Number.NaN,
+    slot: 0,
+    rebase: false,
+    triggered: false,
+  };
+}
+
+const startFromIdle: On<"start"> = (s, e) => {
+  const next = openRun(s, e.now, "sleeping");
+  const effect: Effect =
+    s.config.initialDelay === 0
+      ? { type: "wakeSoon", run: next.run }
+      : { type: "wake", at: next.wakeAt, run: next.run };
+  return [next, [effect]];
+};
+
+/** The old run's tick is still in flight: open the run now, hold its first tick. */
+const startWhileStopping: On<"start"> = (s, e) => [openRun(s, e.now, "restarting"), NONE];
+
+/** Begin tick `ticks + 1`, whose nominal start time is `at`. */
+function begin(s: TimerState, at: number, lead: readonly Effect[]): Transition {
+  const rebase = s.config.mode === "fixed_rate" && (s.rebase || s.triggered || Number.isNaN(s.anchor));
+  const next: TimerState = {
+    ...s,
+    phase: "ticking",
+    ticks: s.ticks + 1,
+    wakeAt: Number.NaN,
+    anchor: rebase ? at : s.anchor,
+    period: rebase ? s.delay : s.period,
+    slot: rebase ? 0 : s.slot,
+    rebase: false,
+    triggered: false,
+  };
+  return [next, [...lead, { type: "invoke", tick: next.ticks, hitCount: next.hitCount }]];
+}
+
+const wake: On<"wake"> = (s, e) => {
+  if (e.run !== s.run) return [s, NONE];
+  // A scheduled fixed-rate tick belongs to its slot even when jitter woke it early or late.
+  const onGrid = s.config.mode === "fixed_rate" && !s.triggered && !Number.isNaN(s.anchor);
+  return begin(s, onGrid ? s.anchor + s.slot * s.period : s.wakeAt, NONE);
+};
+
+/** After a tick of a running run settled (value, or error under policy continue). */
+function proceed(s: TimerState, now: number, sample: number, lead: Effect[]): Transition {
+  if (s.triggered) return begin(s, now, lead);
+  if (s.config.mode === "fixed_delay") {
+    const at = nextDelay(s.delay, now, s.config.jitter, sample);
+    return [
+      { ...s, phase: "sleeping", wakeAt: at },
+      [...lead, { type: "wake", at, run: s.run }],
+    ];
+  }
+  const next = nextSlot(s.anchor, s.period, s.slot, now, s.config.jitter, sample);
+  if (next.skipped > 0) {
+    const plural = next.skipped === 1 ? "slot" : "slots";
+    lead.push({
+      type: "log",
+      level: "warn",
+      message: `fixed_rate: skipped ${next.skipped} ${plural}; the tick ran past them`,
+    });
+  }
+  lead.push({ type: "wake", at: next.wakeAt, run: s.run });
+  return [{ ...s, phase: "sleeping", wakeAt: next.wakeAt, slot: next.slot }, lead];
+}
+
+const succeeded: On<"succeeded"> = (s, e) => {
+  if (e.tick !== s.ticks) return [s, NONE];
+  const hitCount = s.hitCount + 1;
+  const publish: Effect = { type: "publish", tick: e.tick, value: e.value, hitCount };
+  return proceed({ ...s, hitCount }, e.now, e.sample, [publish]);
+};
+
+const failed: On<"failed"> = (s, e) => {
+  if (e.tick !== s.ticks) return [s, NONE];
+  return [{ ...s, phase: "deciding" }, [{ type: "consult", tick: e.tick, error: e.error }]];
+};
+
+const exhausted: On<"exhausted"> = (s, e) => {
+  if (e.tick !== s.ticks) return [s, NONE];
+  return [{ ...s, phase: "idle" }, [{ type: "end", run: s.run, reason: "exhausted" }]];
+};
+
+const decided: On<"decided"> = (s, e) => {
+  if (e.tick !== s.ticks) return [s, NONE];
+  if (e.policy === "continue") {
+    return proceed(s, e.now, e.sample, [{ type: "fail", tick: e.tick, error: e.error, final: false }]);
+  }
+  return [
+    { ...s, phase: "idle" },
+    [
+      { type: "fail", tick: e.tick, error: e.error, final: true },
+      { type: "end", run: s.run, reason: "error" },
+    ],
+  ];
+};
+
+/** The tick of an ended run settled, whatever its outcome: drop its result. */
+const settledAfterEnd: Handler<Extract<TimerEvent, { tick: number }>> = (s, e) => {
+  if (e.tick !== s.ticks) return [s, NONE];
+  return [{ ...s, phase: "idle" }, [{ type: "quiet" }]];
+};
+
+/** The old run's tick settled (or was abandoned): the new run may tick now. */
+const settledWhileRestarting: Handler<Extract<TimerEvent, { tick: number }>> = (s, e) => {
+  if (e.tick !== s.ticks) return [s, NONE];
+  const quiet: Effect = { type: "quiet" };
+  if (s.triggered || s.wakeAt <= e.now) return begin(s, e.now, [quiet]);
+  return [{ ...s, phase: "sleeping" }, [quiet, { type: "wake", at: s.wakeAt, run: s.run }]];
+};
+
+const cancelSleeping: On<"cancel"> = (s) => [
+  { ...s, phase: "idle", wakeAt: Number.NaN },
+  [{ type: "clearWake" }, { type: "end", run: s.run, reason: "cancel" }],
+];
+
+/** Cancel with a tick in flight: the run ends now, the tick settles on its own. */
+const cancelTicking: On<"cancel"> = (s) => [
+  { ...s, phase: "stopping", wakeAt: Number.NaN, triggered: false },
+  [{ type: "end", run: s.run, reason: "cancel" }],
+];
+
+const cancelDeciding: On<"cancel"> = (s) => [
+  { ...s, phase: "idle", triggered: false },
+  [{ type: "end", run: s.run, reason: "cancel" }],
+];
+
+const triggerSleeping: On<"trigger"> = (s, e) => {
+  if (s.triggered) return [s, NONE]; // a tick is already on its way: share it
+  return [
+    { ...s, triggered: true, wakeAt: e.now },
+    [{ type: "clearWake" }, { type: "wakeSoon", run: s.run }],
+  ];
+};
+
+/** Something is in flight: run exactly one more tick as soon as it settles. */
+const triggerLater: On<"trigger"> = (s) => (s.triggered ? [s, NONE] : [{ ...s, triggered: true }, NONE]);
+
+/** A new delay applies from the next sleep; under fixed_rate the next tick starts a new grid. */
+const setDelay: On<"setDelay"> = (s, e) => [
+  { ...s, delay: e.delay, rebase: s.config.mode === "fixed_rate" },
+  NONE,
+];
+
+// ─── The table ───────────────────────────────────────────────────────────────────────────────
+
+type Row = { readonly [E in TimerEvent["type"]]: On<E> };
+
+// biome-ignore format: the table reads as a table.
+const TABLE: { readonly [P in Phase]: Row } = {
+  //            start               cancel          trigger          setDelay  wake    succeeded               failed                  exhausted               decided  abandon
+  idle:       { start: startFromIdle,      cancel: ignore,         trigger: notRunning,      setDelay, wake: ignore, succeeded: ignore,                 failed: ignore,                 exhausted: ignore,                 decided: ignore,  abandon: ignore },
+  sleeping:   { start: alreadyRunning,     cancel: cancelSleeping, trigger: triggerSleeping, setDelay, wake,         succeeded: ignore,                 failed: ignore,                 exhausted: ignore,                 decided: ignore,  abandon: ignore },
+  ticking:    { start: alreadyRunning,     cancel: cancelTicking,  trigger: triggerLater,    setDelay, wake: ignore, succeeded,                         failed,                         exhausted,                         decided: ignore,  abandon: ignore },
+  deciding:   { start: alreadyRunning,     cancel: cancelDeciding, trigger: triggerLater,    setDelay, wake: ignore, succeeded: ignore,                 failed: ignore,                 exhausted: ignore,                 decided,          abandon: ignore },
+  stopping:   { start: startWhileStopping, cancel: ignore,         trigger: notRunning,      setDelay, wake: ignore, succeeded: settledAfterEnd,        failed: settledAfterEnd,        exhausted: settledAfterEnd,        decided: ignore,  abandon: settledAfterEnd },
+  restarting: { start: alreadyRunning,     cancel: cancelTicking,  trigger: triggerLater,    setDelay, wake: ignore, succeeded: settledWhileRestarting, failed: settledWhileRestarting, exhausted: settledWhileRestarting, decided: ignore,  abandon: settledWhileRestarting },
+};

@@ -1,0 +1,366 @@
+/**
+ * The imperative shell around the machine: it turns API calls, wakes and settlements into
+ * events, commits each transition, then performs its effects through the driver.
+ *
+ * The mailbox: effects are performed strictly in the order the transitions produced them. An
+ * event raised while effects are being performed (a target that calls `cancel()`, an `onCancel`
+ * that restarts, a sync target settling at once) is stepped when it is raised — so an illegal
+ * command still throws at its caller — but its effects wait behind the ones already queued,
+ * and `step` is never entered from inside an effect. Since every transition starts from the
+ * committed state, this is the same as queueing the event itself.
+ */
+import type { Driver, WakeHandle } from "./driver.js";
+import { TimerCancelledError } from "./errors.js";
+import type { LogLevel } from "./logger.js";
+import {
+  type Effect,
+  type EndReason,
+  hasTickInFlight,
+  initialState,
+  type MachineConfig,
+  type Policy,
+  step,
+  type TimerEvent,
+  type TimerState,
+} from "./machine.js";
+import { isSource, isThenable, type Source, type TickContext } from "./target.js";
+import { tickScope } from "./tick-scope.js";
+
+/** Where the runner delivers what the machine decided. Implemented by `Timer`. */
+export interface RunnerHost {
+  publish(tick: number, value: unknown, hitCount: number): void;
+  fail(tick: number, error: unknown, final: boolean): void;
+  /** The run is over (its signal is already aborted). */
+  end(reason: EndReason): void;
+  /** The error policy for a failed tick (`onError`, or the default). Must not throw. */
+  consult(error: unknown): Policy;
+  log(level: LogLevel, message: string, error?: unknown): void;
+}
+
+/** What a `cancel()` waits for once the run has ended. */
+interface Stopping {
+  resolve(): void;
+}
+
+export class Runner {
+  state: TimerState;
+  readonly driver: Driver;
+  readonly #host: RunnerHost;
+  readonly #unref: boolean;
+  readonly #fn: ((context: TickContext) => unknown) | undefined;
+  /** The source of the current run: a generator object given directly, or one the function returned. */
+  #source: Source | undefined;
+  #controller: AbortController | undefined;
+
+  // The tick physically in flight (the machine may already have forgotten it, after abandon).
+  #ctx: TickContext | undefined;
+  #ctxTick = 0;
+  #pulled = false;
+  /** A source whose run ended while its tick was in flight: closed when that tick settles. */
+  #closeAfterTick: Source | undefined;
+  #closing: Promise<void> | undefined;
+
+  #wake: WakeHandle | undefined;
+  #wakeRun = 0;
+  #soon = 0;
+
+  #queue: Effect[] = [];
+  #flushing = false;
+  #stopping: Stopping[] = [];
+
+  constructor(
+    config: MachineConfig,
+    delay: number,
+    target: { fn?: (context: TickContext) => unknown; source?: Source },
+    driver: Driver,
+    unref: boolean,
+    host: RunnerHost,
+  ) {
+    this.state = initialState(config, delay);
+    this.driver = driver;
+    this.#unref = unref;
+    this.#host = host;
+    this.#fn = target.fn;
+    this.#source = target.source;
+  }
+
+  /** Steps the machine (throwing, with nothing changed, on an illegal command) and performs. */
+  dispatch(event: TimerEvent): void {
+    const [next, effects] = step(this.state, event);
+    this.state = next;
+    if (effects.length === 0) return;
+    const queue = this.#queue;
+    for (const effect of effects) queue.push(effect);
+    if (this.#flushing) return;
+    this.#flushing = true;
+    try {
+      for (let i = 0; i < queue.length; i++) this.#perform(queue[i] as Effect);
+    } finally {
+      queue.length = 0;
+      this.#flushing = false;
+    }
+  }
+
+  start(): void {
+    this.dispatch({ type: "start", now: this.driver.now() });
+    this.#controller = new AbortController();
+  }
+
+  /**
+   * Ends the run. Resolves once the run's tick has settled and its source is closed — unless
+   * called from inside that tick, which would wait for itself. With `timeout` (ms), gives up
+   * waiting after it, abandons the tick and logs that.
+   */
+  cancel(timeout: number | undefined): Promise<void> {
+    const inside = this.#ctx !== undefined && tickScope().current() === this.#ctx;
+    this.dispatch({ type: "cancel", now: this.driver.now() });
+    if (inside) return Promise.resolve();
+    // After a cancel, a tick still in flight can only be the ended run's.
+    const tickPending = hasTickInFlight(this.state);
+    if (!tickPending && this.#closing === undefined) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      let timer: WakeHandle | undefined;
+      const done = { resolve: () => {} };
+      done.resolve = () => {
+        if (timer !== undefined) this.driver.clearWake(timer);
+        resolve();
+      };
+      if (timeout !== undefined) {
+        timer = this.driver.setWake(
+          this.driver.now() + timeout,
+          () => {
+            timer = undefined;
+            this.#abandon();
+            done.resolve();
+          },
+          this.#unref,
+        );
+      }
+      if (tickPending) this.#stopping.push(done);
+      else void this.#closing?.then(done.resolve);
+    });
+  }
+
+  /** True when the calling code runs inside this timer's tick in flight. */
+  isInsideTick(): boolean {
+    return this.#ctx !== undefined && tickScope().current() === this.#ctx;
+  }
+
+  #abandon(): void {
+    if (!hasTickInFlight(this.state) || this.state.phase === "ticking") return;
+    this.#host.log(
+      "warn",
+      `cancel() timed out; abandoned tick ${this.state.ticks}, which has not settled (its signal was aborted)`,
+    );
+    this.dispatch({ type: "abandon", now: this.driver.now(), tick: this.state.ticks });
+  }
+
+  #perform(effect: Effect): void {
+    try {
+      switch (effect.type) {
+        case "invoke":
+          return this.#invoke(effect.tick, effect.hitCount);
+        case "wake":
+          this.#clearWake();
+          this.#wakeRun = effect.run;
+          this.#wake = this.driver.setWake(effect.at, this.#onWake, this.#unref);
+          return;
+        case "wakeSoon": {
+          this.#clearWake();
+          const token = ++this.#soon;
+          void Promise.resolve().then(() => {
+            if (token === this.#soon) this.#fire(effect.run);
+          });
+          return;
+        }
+        case "clearWake":
+          return this.#clearWake();
+        case "publish":
+          return this.#host.publish(effect.tick, effect.value, effect.hitCount);
+        case "consult":
+          return this.dispatch({
+            type: "decided",
+            now: this.driver.now(),
+            tick: effect.tick,
+            policy: this.#host.consult(effect.error),
+            error: effect.error,
+            sample: this.#sample(),
+          });
+        case "fail":
+          return this.#host.fail(effect.tick, effect.error, effect.final);
+        case "end":
+          return this.#endRun(effect.reason);
+        case "quiet":
+          return this.#quiet();
+        case "log":
+          return this.#host.log(effect.level, effect.message);
+      }
+    } catch (error) {
+      // Effects call into user code only through guarded paths; this is a last line of defence
+      // so one failure cannot leave the remaining effects unperformed.
+      this.#host.log("error", `internal error while performing ${effect.type}`, error);
+    }
+  }
+
+  readonly #onWake = (): void => {
+    this.#wake = undefined;
+    this.#fire(this.#wakeRun);
+  };
+
+  #fire(run: number): void {
+    this.dispatch({ type: "wake", now: this.driver.now(), run });
+  }
+
+  #clearWake(): void {
+    this.#soon++;
+    if (this.#wake === undefined) return;
+    this.driver.clearWake(this.#wake);
+    this.#wake = undefined;
+  }
+
+  #sample(): number {
+    return this.state.config.jitter > 0 ? this.driver.random() : 0;
+  }
+
+  // ─── Ticks ───────────────────────────────────────────────────────────────────────────────
+
+  #invoke(tick: number, hitCount: number): void {
+    const controller = this.#controller as AbortController;
+    const ctx: TickContext = { signal: controller.signal, hitCount };
+    this.#ctx = ctx;
+    this.#ctxTick = tick;
+    let result: unknown;
+    try {
+      result = tickScope().run(ctx, this.#enter, ctx);
+    } catch (error) {
+      return this.#failed(tick, error);
+    }
+    if (!this.#pulled) {
+      if (isThenable(result)) {
+        result.then(
+          (value) => this.#succeeded(tick, value),
+          (error) => this.#failed(tick, error),
+        );
+      } else {
+        this.#succeeded(tick, result);
+      }
+    } else if (isThenable(result)) {
+      result.then(
+        (step) => this.#stepped(tick, step),
+        (error) => this.#failed(tick, error),
+      );
+    } else {
+      this.#stepped(tick, result);
+    }
+  }
+
+  /** Runs inside the tick's scope: calls the function, or pulls the source. */
+  readonly #enter = (ctx: TickContext): unknown => {
+    let source = this.#source;
+    if (source === undefined) {
+      const produced = (this.#fn as (context: TickContext) => unknown)(ctx);
+      if (!isSource(produced)) {
+        this.#pulled = false;
+        return produced;
+      }
+      this.#source = source = produced;
+    }
+    this.#pulled = true;
+    return source.next();
+  };
+
+  /** A source answered `next()`. */
+  #stepped(tick: number, result: unknown): void {
+    if (typeof result !== "object" || result === null) {
+      return this.#failed(
+        tick,
+        new TypeError(`the source's next() must give an iterator result; got ${String(result)}`),
+      );
+    }
+    const { done, value } = result as IteratorResult<unknown>;
+    if (done === true) {
+      this.#released(tick);
+      return this.dispatch({ type: "exhausted", now: this.driver.now(), tick });
+    }
+    if (isThenable(value)) {
+      value.then(
+        (resolved) => this.#succeeded(tick, resolved),
+        (error) => this.#failed(tick, error),
+      );
+      return;
+    }
+    this.#succeeded(tick, value);
+  }
+
+  #succeeded(tick: number, value: unknown): void {
+    this.#released(tick);
+    this.dispatch({
+      type: "succeeded",
+      now: this.driver.now(),
+      tick,
+      value,
+      sample: this.#sample(),
+    });
+  }
+
+  #failed(tick: number, error: unknown): void {
+    this.#released(tick);
+    this.dispatch({ type: "failed", now: this.driver.now(), tick, error });
+  }
+
+  /** The target is done with tick `tick`: no code of ours runs for it any more. */
+  #released(tick: number): void {
+    if (tick !== this.#ctxTick) return;
+    this.#ctx = undefined;
+    const source = this.#closeAfterTick;
+    if (source !== undefined) {
+      this.#closeAfterTick = undefined;
+      this.#close(source);
+    }
+  }
+
+  // ─── End of a run ────────────────────────────────────────────────────────────────────────
+
+  #endRun(reason: EndReason): void {
+    this.#controller?.abort(new TimerCancelledError(`the timer's run ended (${reason})`));
+    const source = this.#source;
+    // A function target is called afresh by the next run; a generator object given directly
+    // stays (the timer cannot restart anyway).
+    if (this.#fn !== undefined) this.#source = undefined;
+    if (source !== undefined && reason !== "exhausted") {
+      // A generator cannot be closed while it runs: wait for its tick to settle.
+      if (this.#ctx !== undefined) this.#closeAfterTick = source;
+      else this.#close(source);
+    }
+    this.#host.end(reason);
+  }
+
+  #close(source: Source): void {
+    let closed: unknown;
+    try {
+      closed = source.return?.();
+    } catch (error) {
+      this.#host.log("error", "closing the generator source failed", error);
+      return;
+    }
+    if (!isThenable(closed)) return;
+    const closing: Promise<void> = Promise.resolve(closed).then(
+      () => undefined,
+      (error: unknown) => this.#host.log("error", "closing the generator source failed", error),
+    );
+    this.#closing = closing;
+    void closing.then(() => {
+      if (this.#closing === closing) this.#closing = undefined;
+    });
+  }
+
+  #quiet(): void {
+    const stopping = this.#stopping;
+    this.#stopping = [];
+    for (const waiter of stopping) {
+      const closing = this.#closing;
+      if (closing === undefined) waiter.resolve();
+      else void closing.then(waiter.resolve);
+    }
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * The arithmetic of the two schedules, kept apart from the transition table so each rule can be
+ * read (and tested) on its own. Pure: times are milliseconds on the monotonic clock, handed in.
+ *
+ * ```text
+ * fixed_delay   |tick|--- delay ---|tick|--- delay ---|tick|
+ *                    ^ sleep starts when the tick ends
+ *
+ * fixed_rate    |tick|        |tick|        |tick~~~~~~~~~~~~~~|  |tick|
+ *               0             1             2        3 (skipped)  4
+ *               slot k = anchor + k·period; a tick that runs past later slots skips them
+ * ```
+ *
+ * @module
+ */
+
+/** Which of the two schedules a timer follows. */
+export type Mode = "fixed_delay" | "fixed_rate";
+
+/**
+ * The factor a jittered sleep is multiplied by: uniform in `[1 − jitter, 1 + jitter)` for a
+ * `sample` uniform in `[0, 1)`. With `jitter` in `[0, 1]` it is never negative.
+ */
+export function jitterFactor(jitter: number, sample: number): number {
+  return jitter === 0 ? 1 : 1 - jitter + 2 * jitter * sample;
+}
+
+/** Where the next fixed-rate tick goes after a tick that finished at `now`. */
+export interface NextSlot {
+  /** Index of the next slot on the grid. */
+  readonly slot: number;
+  /** Slots passed over because the tick finished after them. */
+  readonly skipped: number;
+  /** When to wake for it (jitter applied), never before `now`. */
+  readonly wakeAt: number;
+}
+
+/**
+ * The first slot after `slot` that is at or after `now` (a slot falling exactly on the finish
+ * time fires; it is not missed), and the jittered wake for it. The sleep that jitter perturbs is
+ * the time left to that slot, capped at `period`, so a jittered wake never passes the slot after
+ * it: jitter alone never causes a skip, and the grid itself never moves, so nothing drifts.
+ */
+export function nextSlot(
+  anchor: number,
+  period: number,
+  slot: number,
+  now: number,
+  jitter: number,
+  sample: number,
+): NextSlot {
+  if (period <= 0) return { slot: slot + 1, skipped: 0, wakeAt: now };
+  let next = slot + 1;
+  if (anchor + next * period < now) {
+    let k = Math.ceil((now - anchor) / period);
+    // Guard against float rounding putting k one slot early or late.
+    while (anchor + k * period < now) k++;
+    while (k - 1 > slot && anchor + (k - 1) * period >= now) k--;
+    next = k;
+  }
+  const remaining = Math.min(anchor + next * period - now, period);
+  return {
+    slot: next,
+    skipped: next - slot - 1,
+    wakeAt: now + remaining * jitterFactor(jitter, sample),
+  };
+}
+
+/** When a fixed-delay sleep that starts at `now` ends. */
+export function nextDelay(delay: number, now: number, jitter: number, sample: number): number {
+  return now + delay * jitterFactor(jitter, sample);
+}

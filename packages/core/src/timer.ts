@@ -1,0 +1,455 @@
+import type { Driver } from "./driver.js";
+import { type Duration, describe, toMilliseconds } from "./duration.js";
+import { TimerCancelledError, TimerStateError, TimerTimeoutError } from "./errors.js";
+import {
+  type CountWaiter,
+  Fanout,
+  type RunRecord,
+  type StopWaiter,
+  TimerIterator,
+} from "./fanout.js";
+import { type Logger, type LogLevel, writeLog } from "./logger.js";
+import { type EndReason, isRunning, type Policy } from "./machine.js";
+import { isAbortSignal, resolveOptions, type TimerOptions } from "./options.js";
+import { realDriver } from "./real-driver.js";
+import { Runner, type RunnerHost } from "./runner.js";
+import type { Mode } from "./schedule.js";
+import { type SubscribeOptions, Subscription, type SubscriptionOwner } from "./subscription.js";
+import { classifyTarget, isThenable, type Target } from "./target.js";
+
+/** Options of {@link Timer.wait}. */
+export interface WaitOptions {
+  /** Resolve when `hitCount` reaches this absolute count (wins over `hits`). */
+  hitCount?: number;
+  /** Resolve after this many more successful ticks. */
+  hits?: number;
+  /**
+   * With a condition: reject with `TimerTimeoutError` if it is not met in time. Without one:
+   * stop waiting after it and resolve with the last value.
+   */
+  timeout?: Duration;
+}
+
+/** Options of {@link Timer.cancel}. */
+export interface CancelOptions {
+  /** Wait at most this long for the in-flight tick to settle; then resolve and log it as abandoned. */
+  timeout?: Duration;
+}
+
+const ENDED: RunRecord = Object.freeze({ ended: true, failure: undefined }) as RunRecord;
+
+/**
+ * Runs `target` repeatedly, every `delay` seconds, never overlapping itself.
+ *
+ * - **Schedules.** `fixed_delay` (default) sleeps `delay` after each tick finishes;
+ *   `fixed_rate` ticks on a grid anchored at the first tick and skips (and logs) slots a slow
+ *   tick ran past. `initialDelay` and `jitter` shape both.
+ * - **Delivery.** `join()`, `wait()` and `for await (… of timer)` share the latest value
+ *   (a busy consumer misses ticks); `subscribe()` gives a consumer its own queue of every value.
+ * - **Lifecycle.** `start()` → `cancel()`; restartable; `await using` cancels on scope exit.
+ *
+ * Durations are seconds (or strings such as `"250ms"`), as in Python's async-timer.
+ *
+ * @typeParam T - The value of a tick, inferred from the target: promises are unwrapped and a
+ *   generator contributes what it yields.
+ *
+ * @example
+ * ```ts
+ * import { Timer } from "@async-timer/core";
+ *
+ * const timer = new Timer(12, () => 42);
+ * timer.start();
+ * const value = await timer.join(); // 42, after the first tick
+ * await timer.cancel();
+ * ```
+ *
+ * @example Cache refresh for the lifetime of a scope
+ * ```ts
+ * await using timer = new Timer(5, refreshDb, { name: "db_refresh" }).start();
+ * await timer.wait({ hitCount: 1 }); // the cache is warm
+ * // … serve requests; the timer is cancelled when the scope exits
+ * ```
+ */
+export class Timer<T = unknown> implements AsyncIterable<T, undefined>, AsyncDisposable {
+  /** The name given in the options, shown in `toString()` and log lines. */
+  readonly name: string | undefined;
+  /** `"fixed_delay"` or `"fixed_rate"`. */
+  readonly mode: Mode;
+
+  readonly #runner: Runner;
+  readonly #fanout = new Fanout<T>();
+  readonly #subscriptions = new Set<Subscription<T>>();
+  readonly #owner: SubscriptionOwner;
+  readonly #logger: Logger;
+  readonly #onError: TimerOptions<T>["onError"];
+  readonly #onCancel: TimerOptions<T>["onCancel"];
+  readonly #signals: readonly AbortSignal[];
+  #run: RunRecord = ENDED;
+  #lastResult: T | undefined;
+  #lastTickAt: number | undefined;
+  /** A `cancelOn` promise settled: every run of this timer ends at once. */
+  #externallyCancelled = false;
+  #subscribed = 0;
+
+  /**
+   * @param delay - Seconds between ticks (see the schedules above), or a string like `"5s"`.
+   * @param target - A function called each tick with a {@link TickContext}, or a generator.
+   * @param options - See {@link TimerOptions}.
+   */
+  constructor(delay: Duration, target: Target<T>, options?: TimerOptions<T>) {
+    const delayMs = toMilliseconds(delay, "delay");
+    const kind = classifyTarget(target);
+    const resolved = resolveOptions(options);
+    this.name = resolved.name;
+    this.mode = resolved.mode;
+    this.#logger = resolved.logger;
+    this.#onError = resolved.onError;
+    this.#onCancel = resolved.onCancel;
+    this.#signals = resolved.cancelOn.filter(isAbortSignal);
+    const singleRun =
+      resolved.cancelOn.length > 0
+        ? "a timer built with cancelOn or signal runs once; it cannot be started again"
+        : kind.source !== undefined
+          ? "a generator object given directly as the target cannot be restarted; pass a function that returns one"
+          : undefined;
+    this.#runner = new Runner(
+      { mode: resolved.mode, initialDelay: resolved.initialDelay, jitter: resolved.jitter, singleRun },
+      delayMs,
+      kind,
+      resolved.driver ?? realDriver,
+      resolved.unref,
+      this.#host,
+    );
+    this.#owner = {
+      logger: this.#logger,
+      timerName: this.name,
+      detach: (subscription) => this.#subscriptions.delete(subscription as Subscription<T>),
+    };
+    for (const entry of resolved.cancelOn) {
+      if (!isAbortSignal(entry)) this.#watch(entry);
+    }
+    if (resolved.start) this.start();
+  }
+
+  /** Seconds between ticks, as last set. */
+  get delay(): number {
+    return this.#runner.state.delay / 1000;
+  }
+
+  /** Successful ticks since construction; keeps counting across restarts. */
+  get hitCount(): number {
+    return this.#runner.state.hitCount;
+  }
+
+  /** The last successful tick's value; `undefined` before the first. Never blocks. */
+  get lastResult(): T | undefined {
+    return this.#lastResult;
+  }
+
+  /** When the last successful tick completed, in epoch milliseconds (`Date.now()`). */
+  get lastTickAt(): number | undefined {
+    return this.#lastTickAt;
+  }
+
+  /** The driver this timer runs on. */
+  get driver(): Driver {
+    return this.#runner.driver;
+  }
+
+  /**
+   * Starts ticking: the first tick fires `initialDelay` after this call, never synchronously
+   * inside it, so `timer.start(); await timer.join()` receives the first tick.
+   *
+   * @throws TimerStateError if already running, or if the timer may run only once
+   *   (built with `cancelOn`/`signal`, or on a generator object) and has run.
+   */
+  start(): this {
+    this.#runner.start();
+    this.#run = { ended: false, failure: undefined };
+    for (const signal of this.#signals) signal.addEventListener("abort", this.#onAbort);
+    if (this.#externallyCancelled || this.#signals.some((signal) => signal.aborted)) {
+      void this.cancel();
+    }
+    return this;
+  }
+
+  /**
+   * Stops the timer; idempotent, safe at any time, including from inside the target and from
+   * `onError`/`onCancel`. When the promise resolves: no new tick will start, the in-flight
+   * tick's signal has been aborted and its result will not be delivered, generator sources are
+   * closed, pending `join()`s have rejected with `TimerCancelledError`, subscriptions end after
+   * their buffer, `onCancel` has run — and, unless called from inside that tick, the tick has
+   * settled. `timeout` bounds the wait for a tick that ignores its signal.
+   */
+  cancel(options?: CancelOptions): Promise<void> {
+    const timeout = readTimeout(options, "cancel");
+    return this.#runner.cancel(timeout);
+  }
+
+  /** The same as {@link Timer.cancel}. */
+  stop(options?: CancelOptions): Promise<void> {
+    return this.cancel(options);
+  }
+
+  /** True from `start()` until the run ends; false as soon as `cancel()` is called. */
+  isRunning(): boolean {
+    return isRunning(this.#runner.state);
+  }
+
+  /**
+   * Changes the delay; it takes effect at the next sleep. Under `fixed_rate` the current sleep
+   * is kept and the next tick starts a new grid spaced by the new delay.
+   */
+  setDelay(delay: Duration): void {
+    const ms = toMilliseconds(delay, "delay");
+    this.#runner.dispatch({ type: "setDelay", now: this.#runner.driver.now(), delay: ms });
+  }
+
+  /**
+   * The value of the next tick to complete. Rejects with the target's error if that tick
+   * fails, or with `TimerCancelledError` if the timer is not running or stops first.
+   */
+  join(): Promise<T> {
+    if (!this.isRunning()) {
+      return Promise.reject(new TimerCancelledError("join() was called on a timer that is not running"));
+    }
+    return this.#fanout.join();
+  }
+
+  /**
+   * Waits for ticks. With `hitCount`, until that many successful ticks since construction; with
+   * `hits`, for that many more. Resolves with the value of the tick that met the condition, or
+   * `undefined` at once if it is met already; rejects with `TimerCancelledError` if the timer
+   * is not running or stops first, and with `TimerTimeoutError` after `timeout`.
+   *
+   * With no condition, resolves with the last value when the timer stops (never rejecting on a
+   * cancel); `timeout` then just bounds the wait.
+   *
+   * @example
+   * ```ts
+   * timer.start();
+   * await timer.wait({ hitCount: 1, timeout: "10s" }); // the first tick happened
+   * ```
+   */
+  wait(options?: WaitOptions): Promise<T | undefined> {
+    const { hitCount, hits, timeout } = readWait(options);
+    const until = hitCount ?? (hits === undefined ? undefined : this.hitCount + hits);
+    if (until === undefined) return this.#waitForStop(timeout);
+    if (until <= this.hitCount) return Promise.resolve(undefined);
+    if (!this.isRunning()) {
+      return Promise.reject(new TimerCancelledError("wait() was called on a timer that is not running"));
+    }
+    return new Promise((resolve, reject) => {
+      const waiter: CountWaiter<T> = { until, resolve, reject };
+      if (timeout !== undefined) {
+        waiter.cancelTimeout = this.#after(timeout, () => {
+          if (!this.#fanout.removeCount(waiter)) return;
+          reject(new TimerTimeoutError(`wait() timed out after ${formatSeconds(timeout)} at hitCount ${this.hitCount} (waiting for ${until})`));
+        });
+      }
+      this.#fanout.addCount(waiter);
+    });
+  }
+
+  #waitForStop(timeout: number | undefined): Promise<T | undefined> {
+    if (!this.isRunning()) return Promise.resolve(this.#lastResult);
+    return new Promise((resolve, reject) => {
+      const waiter: StopWaiter<T> = { resolve, reject };
+      if (timeout !== undefined) {
+        waiter.cancelTimeout = this.#after(timeout, () => {
+          if (this.#fanout.removeStop(waiter)) resolve(this.#lastResult);
+        });
+      }
+      this.#fanout.addStop(waiter);
+    });
+  }
+
+  /**
+   * Fires a tick now and resumes the schedule; resolves with the value of a tick that
+   * **started after this call**. If the timer sleeps, the sleep is cut short; if a tick is in
+   * flight, exactly one more runs as soon as it finishes. Concurrent calls share that tick.
+   * Under `fixed_rate` the grid is re-anchored at the triggered tick.
+   *
+   * Rejects with `TimerStateError` if the timer is not running, with `TimerCancelledError` if
+   * it stops before the tick completes, and with the target's error if the tick fails.
+   */
+  trigger(): Promise<T> {
+    if (!this.isRunning()) {
+      return Promise.reject(new TimerStateError("trigger() needs a running timer; call start() first"));
+    }
+    const tick = this.#runner.state.ticks + 1;
+    this.#runner.dispatch({ type: "trigger", now: this.#runner.driver.now() });
+    return this.#fanout.trigger(tick);
+  }
+
+  /**
+   * A per-consumer queue of **every** successful tick from now on, in order. A subscription
+   * made before `start()` receives the next run's ticks; it ends with the run.
+   *
+   * @example
+   * ```ts
+   * await using feed = timer.subscribe({ maxsize: 10, name: "metrics-sink" });
+   * for await (const value of feed) await slowExport(value);
+   * ```
+   */
+  subscribe(options?: SubscribeOptions): Subscription<T> {
+    if (options !== undefined && (typeof options !== "object" || options === null)) {
+      throw new TypeError(`subscribe(options): options must be an object; got ${describe(options)}`);
+    }
+    const maxsize = options?.maxsize ?? 0;
+    if (typeof maxsize !== "number") {
+      throw new TypeError(`subscribe(options): maxsize must be a number; got ${describe(maxsize)}`);
+    }
+    if (!Number.isInteger(maxsize) || maxsize < 0) {
+      throw new RangeError(`subscribe(options): maxsize must be a non-negative integer; got ${String(maxsize)}`);
+    }
+    const name = options?.name;
+    if (name !== undefined && typeof name !== "string") {
+      throw new TypeError(`subscribe(options): name must be a string; got ${describe(name)}`);
+    }
+    this.#subscribed++;
+    const subscription = new Subscription<T>(
+      this.#owner,
+      name ?? `${this.name ?? "timer"}#${this.#subscribed}`,
+      maxsize,
+    );
+    this.#subscriptions.add(subscription);
+    return subscription;
+  }
+
+  /** Latest-value iteration: `for await (const value of timer)`; ends when the timer stops. */
+  [Symbol.asyncIterator](): AsyncIterableIterator<T, undefined> {
+    return new TimerIterator(this.#fanout, this.#run);
+  }
+
+  /** `await using timer = new Timer(…).start()` cancels it when the scope exits. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.cancel();
+  }
+
+  /** E.g. `Timer(db_refresh, delay=5s, fixed_rate, running, hits=3)`. */
+  toString(): string {
+    const state = this.#runner.state;
+    const status = isRunning(state) ? "running" : state.phase === "stopping" ? "stopping" : "idle";
+    const name = this.name === undefined ? "" : `${this.name}, `;
+    return `Timer(${name}delay=${formatSeconds(state.delay)}, ${this.mode}, ${status}, hits=${state.hitCount})`;
+  }
+
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toString();
+  }
+
+  // ─── Host: what the runner delivers ─────────────────────────────────────────────────────
+
+  readonly #host: RunnerHost = {
+    publish: (tick, value, hitCount) => {
+      this.#lastResult = value as T;
+      this.#lastTickAt = this.#runner.driver.wallNow();
+      this.#fanout.publish(tick, value as T, hitCount);
+      if (this.#subscriptions.size > 0) {
+        for (const subscription of this.#subscriptions) subscription.push(value as T);
+      }
+    },
+    fail: (tick, error, final) => {
+      this.#fanout.fail(tick, error, final, this.#run);
+      if (!final) return;
+      for (const subscription of this.#subscriptions) subscription.end({ error });
+    },
+    end: (reason) => this.#ended(reason),
+    consult: (error) => this.#consult(error),
+    log: (level, message, error) => this.#log(level, message, error),
+  };
+
+  #ended(_reason: EndReason): void {
+    this.#run.ended = true;
+    for (const signal of this.#signals) signal.removeEventListener("abort", this.#onAbort);
+    this.#fanout.end(this.#lastResult);
+    const subscriptions = [...this.#subscriptions];
+    this.#subscriptions.clear();
+    for (const subscription of subscriptions) subscription.end();
+    if (this.#onCancel === undefined) return;
+    try {
+      this.#onCancel(this);
+    } catch (error) {
+      this.#log("error", "onCancel threw", error);
+    }
+  }
+
+  #consult(error: unknown): Policy {
+    if (this.#onError === undefined) {
+      this.#log("error", "tick failed; the timer stops (pass onError to decide otherwise)", error);
+      return "stop";
+    }
+    try {
+      const answer: unknown = this.#onError(error, this);
+      if (isThenable(answer)) {
+        answer.then(undefined, (rejection: unknown) => this.#log("error", "onError rejected", rejection));
+        this.#log("warn", "onError returned a promise; it must decide synchronously, so the timer stops");
+        return "stop";
+      }
+      return answer === "continue" ? "continue" : "stop";
+    } catch (thrown) {
+      this.#log("error", "onError threw; the timer stops", thrown);
+      return "stop";
+    }
+  }
+
+  #log(level: LogLevel, message: string, error?: unknown): void {
+    writeLog(this.#logger, level, this.name, message, error);
+  }
+
+  readonly #onAbort = (): void => {
+    void this.cancel();
+  };
+
+  #watch(entry: PromiseLike<unknown>): void {
+    const fire = (): void => {
+      this.#externallyCancelled = true;
+      if (this.isRunning()) void this.cancel();
+    };
+    Promise.resolve(entry).then(fire, (error: unknown) => {
+      this.#log("warn", "a cancelOn promise rejected; cancelling", error);
+      fire();
+    });
+  }
+
+  /** Calls `fn` after `ms` on this timer's driver; returns the disarm function. */
+  #after(ms: number, fn: () => void): () => void {
+    const driver = this.#runner.driver;
+    const handle = driver.setWake(driver.now() + ms, fn, false);
+    return () => driver.clearWake(handle);
+  }
+}
+
+function formatSeconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(3))}s`;
+}
+
+function readTimeout(options: CancelOptions | undefined, method: string): number | undefined {
+  if (options === undefined) return undefined;
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(`${method}(options): options must be an object; got ${describe(options)}`);
+  }
+  return options.timeout === undefined ? undefined : toMilliseconds(options.timeout, "timeout");
+}
+
+function readCount(value: unknown, argument: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "number") throw new TypeError(`${argument} must be a number; got ${describe(value)}`);
+  if (!Number.isInteger(value) || value < 0) {
+    throw new RangeError(`${argument} must be a non-negative integer; got ${String(value)}`);
+  }
+  return value;
+}
+
+function readWait(options: WaitOptions | undefined): {
+  hitCount: number | undefined;
+  hits: number | undefined;
+  timeout: number | undefined;
+} {
+  return {
+    hitCount: readCount(options?.hitCount, "hitCount"),
+    hits: readCount(options?.hits, "hits"),
+    timeout: readTimeout(options, "wait"),
+  };
+}

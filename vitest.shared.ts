@@ -1,0 +1,11 @@
+/**
+ * Shared by every project's vitest.config.ts: resolve workspace packages to their TypeScript
+ * sources (the "@async-timer/source" export condition), so tests need no build. Vite applies
+ * `ssr.resolve.conditions` to code running in Node, so both lists carry the condition.
+ */
+const conditions = ["@async-timer/source", "module", "node", "development|production"];
+
+export const sourceResolution = {
+  resolve: { conditions },
+  ssr: { resolve: { conditions } },
+};
