@@ -112,7 +112,13 @@ export class TimerGroup implements Iterable<Timer<any>>, AsyncDisposable {
     const results = await Promise.allSettled(this.#timers.map((timer) => timer.cancel(options)));
     results.forEach((result, index) => {
       if (result.status === "rejected") {
-        writeLog(this.#logger, "error", this.name, `cancelling ${String(this.#timers[index])} failed`, result.reason);
+        writeLog(
+          this.#logger,
+          "error",
+          this.name,
+          `cancelling ${String(this.#timers[index])} failed`,
+          result.reason,
+        );
       }
     });
   }
@@ -132,7 +138,8 @@ export class TimerGroup implements Iterable<Timer<any>>, AsyncDisposable {
    * `timeout`, rejects with `TimerTimeoutError` if they are not all done in time.
    */
   trigger(options?: { timeout?: WaitOptions["timeout"] }): Promise<MemberValue[]> {
-    const timeout = options?.timeout === undefined ? undefined : toMilliseconds(options.timeout, "timeout");
+    const timeout =
+      options?.timeout === undefined ? undefined : toMilliseconds(options.timeout, "timeout");
     const all = Promise.all(
       this.#timers.map((timer) => timer.trigger().then((value): MemberValue => [timer, value])),
     );
@@ -141,7 +148,10 @@ export class TimerGroup implements Iterable<Timer<any>>, AsyncDisposable {
     return new Promise((resolve, reject) => {
       const handle = driver.setWake(
         driver.now() + timeout,
-        () => reject(new TimerTimeoutError(`${String(this)}: trigger() timed out after ${timeout / 1000}s`)),
+        () =>
+          reject(
+            new TimerTimeoutError(`${String(this)}: trigger() timed out after ${timeout / 1000}s`),
+          ),
         false,
       );
       all.then(

@@ -45,7 +45,8 @@ export function writeLog(
 ): void {
   const method = logger[level];
   if (typeof method !== "function") return;
-  const line = owner === undefined ? `[async-timer] ${message}` : `[async-timer] ${owner}: ${message}`;
+  const line =
+    owner === undefined ? `[async-timer] ${message}` : `[async-timer] ${owner}: ${message}`;
   try {
     if (error === undefined) method.call(logger, line);
     else method.call(logger, line, error);

@@ -97,7 +97,12 @@ export type TimerEvent =
       readonly value: unknown;
       readonly sample: number;
     }
-  | { readonly type: "failed"; readonly now: number; readonly tick: number; readonly error: unknown }
+  | {
+      readonly type: "failed";
+      readonly now: number;
+      readonly tick: number;
+      readonly error: unknown;
+    }
   | { readonly type: "exhausted"; readonly now: number; readonly tick: number }
   | {
       readonly type: "decided";
@@ -120,11 +125,21 @@ export type Effect =
   /** Disarm the wake. */
   | { readonly type: "clearWake" }
   /** Tick `tick` succeeded, the `hitCount`-th success: deliver `value`. */
-  | { readonly type: "publish"; readonly tick: number; readonly value: unknown; readonly hitCount: number }
+  | {
+      readonly type: "publish";
+      readonly tick: number;
+      readonly value: unknown;
+      readonly hitCount: number;
+    }
   /** Tick `tick` failed: ask the error policy, then report back with `decided`. */
   | { readonly type: "consult"; readonly tick: number; readonly error: unknown }
   /** Deliver a tick's error; `final` when it also ends the run (policy stop). */
-  | { readonly type: "fail"; readonly tick: number; readonly error: unknown; readonly final: boolean }
+  | {
+      readonly type: "fail";
+      readonly tick: number;
+      readonly error: unknown;
+      readonly final: boolean;
+    }
   /** The run is over: abort its signal, close its source, notify its consumers, run `onCancel`. */
   | { readonly type: "end"; readonly run: number; readonly reason: EndReason }
   /** The tick of an ended run has settled (or was abandoned): nothing is in flight any more. */
@@ -215,7 +230,8 @@ const startWhileStopping: On<"start"> = (s, e) => [openRun(s, e.now, "restarting
 
 /** Begin tick `ticks + 1`, whose nominal start time is `at`. */
 function begin(s: TimerState, at: number, lead: readonly Effect[]): Transition {
-  const rebase = s.config.mode === "fixed_rate" && (s.rebase || s.triggered || Number.isNaN(s.anchor));
+  const rebase =
+    s.config.mode === "fixed_rate" && (s.rebase || s.triggered || Number.isNaN(s.anchor));
   const next: TimerState = {
     ...s,
     phase: "ticking",
@@ -242,10 +258,7 @@ function proceed(s: TimerState, now: number, sample: number, lead: Effect[]): Tr
   if (s.triggered) return begin(s, now, lead);
   if (s.config.mode === "fixed_delay") {
     const at = nextDelay(s.delay, now, s.config.jitter, sample);
-    return [
-      { ...s, phase: "sleeping", wakeAt: at },
-      [...lead, { type: "wake", at, run: s.run }],
-    ];
+    return [{ ...s, phase: "sleeping", wakeAt: at }, [...lead, { type: "wake", at, run: s.run }]];
   }
   const next = nextSlot(s.anchor, s.period, s.slot, now, s.config.jitter, sample);
   if (next.skipped > 0) {
@@ -253,7 +266,7 @@ function proceed(s: TimerState, now: number, sample: number, lead: Effect[]): Tr
     lead.push({
       type: "log",
       level: "warn",
-      message: `fixed_rate: skipped ${next.skipped} ${plural}; the tick ran past them`,
+      message: `fixed_rate: skipped ${next.skipped} ${plural}; the tick ran past ${next.skipped === 1 ? "it" : "them"}`,
     });
   }
   lead.push({ type: "wake", at: next.wakeAt, run: s.run });
@@ -280,7 +293,9 @@ const exhausted: On<"exhausted"> = (s, e) => {
 const decided: On<"decided"> = (s, e) => {
   if (e.tick !== s.ticks) return [s, NONE];
   if (e.policy === "continue") {
-    return proceed(s, e.now, e.sample, [{ type: "fail", tick: e.tick, error: e.error, final: false }]);
+    return proceed(s, e.now, e.sample, [
+      { type: "fail", tick: e.tick, error: e.error, final: false },
+    ]);
   }
   return [
     { ...s, phase: "idle" },
@@ -330,7 +345,8 @@ const triggerSleeping: On<"trigger"> = (s, e) => {
 };
 
 /** Something is in flight: run exactly one more tick as soon as it settles. */
-const triggerLater: On<"trigger"> = (s) => (s.triggered ? [s, NONE] : [{ ...s, triggered: true }, NONE]);
+const triggerLater: On<"trigger"> = (s) =>
+  s.triggered ? [s, NONE] : [{ ...s, triggered: true }, NONE];
 
 /** A new delay applies from the next sleep; under fixed_rate the next tick starts a new grid. */
 const setDelay: On<"setDelay"> = (s, e) => [

@@ -78,7 +78,8 @@ export function resolveOptions<T>(options: TimerOptions<T> | undefined): Resolve
   if (!MODES.includes(mode)) {
     throw new RangeError(`mode must be "fixed_delay" or "fixed_rate"; got ${describe(mode)}`);
   }
-  if (typeof jitter !== "number") throw new TypeError(`jitter must be a number; got ${describe(jitter)}`);
+  if (typeof jitter !== "number")
+    throw new TypeError(`jitter must be a number; got ${describe(jitter)}`);
   if (!(jitter >= 0 && jitter <= 1)) {
     throw new RangeError(`jitter must be a fraction in [0, 1]; got ${String(jitter)}`);
   }
@@ -88,7 +89,9 @@ export function resolveOptions<T>(options: TimerOptions<T> | undefined): Resolve
   checkFunction(onError, "onError");
   checkFunction(onCancel, "onCancel");
   if (logger !== undefined && (typeof logger !== "object" || logger === null)) {
-    throw new TypeError(`logger must be an object with debug/info/warn/error methods; got ${describe(logger)}`);
+    throw new TypeError(
+      `logger must be an object with debug/info/warn/error methods; got ${describe(logger)}`,
+    );
   }
   if (
     driver !== undefined &&
@@ -139,7 +142,9 @@ function readCancelOn(
       cancelOn === null ||
       typeof (cancelOn as Iterable<unknown>)[Symbol.iterator] !== "function"
     ) {
-      throw new TypeError(`cancelOn must be an iterable of promises or AbortSignals; got ${describe(cancelOn)}`);
+      throw new TypeError(
+        `cancelOn must be an iterable of promises or AbortSignals; got ${describe(cancelOn)}`,
+      );
     }
     let index = 0;
     for (const entry of cancelOn as Iterable<unknown>) {
@@ -157,7 +162,8 @@ function readCancelOn(
     }
   }
   if (signal !== undefined) {
-    if (!isAbortSignal(signal)) throw new TypeError(`signal must be an AbortSignal; got ${describe(signal)}`);
+    if (!isAbortSignal(signal))
+      throw new TypeError(`signal must be an AbortSignal; got ${describe(signal)}`);
     entries.push(signal);
   }
   return entries;

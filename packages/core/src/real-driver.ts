@@ -57,7 +57,7 @@ export const realDriver: Driver = {
   random: () => Math.random(),
   setWake(at: number, wake: () => void, unref: boolean): WakeHandle {
     const delay = at - globalThis.performance.now();
-    if (delay <= MAX_TIMEOUT) return arm(delay > 0 ? delay : 0, wake, unref);
+    if (delay <= MAX_TIMEOUT) return arm(Math.max(0, delay), wake, unref);
     const sleep = new LongSleep();
     armLong(sleep, at, wake, unref);
     return sleep;

@@ -159,26 +159,29 @@ export class Runner {
     try {
       switch (effect.type) {
         case "invoke":
-          return this.#invoke(effect.tick, effect.hitCount);
+          this.#invoke(effect.tick, effect.hitCount);
+          break;
         case "wake":
           this.#clearWake();
           this.#wakeRun = effect.run;
           this.#wake = this.driver.setWake(effect.at, this.#onWake, this.#unref);
-          return;
+          break;
         case "wakeSoon": {
           this.#clearWake();
           const token = ++this.#soon;
           void Promise.resolve().then(() => {
             if (token === this.#soon) this.#fire(effect.run);
           });
-          return;
+          break;
         }
         case "clearWake":
-          return this.#clearWake();
+          this.#clearWake();
+          break;
         case "publish":
-          return this.#host.publish(effect.tick, effect.value, effect.hitCount);
+          this.#host.publish(effect.tick, effect.value, effect.hitCount);
+          break;
         case "consult":
-          return this.dispatch({
+          this.dispatch({
             type: "decided",
             now: this.driver.now(),
             tick: effect.tick,
@@ -186,14 +189,19 @@ export class Runner {
             error: effect.error,
             sample: this.#sample(),
           });
+          break;
         case "fail":
-          return this.#host.fail(effect.tick, effect.error, effect.final);
+          this.#host.fail(effect.tick, effect.error, effect.final);
+          break;
         case "end":
-          return this.#endRun(effect.reason);
+          this.#endRun(effect.reason);
+          break;
         case "quiet":
-          return this.#quiet();
+          this.#quiet();
+          break;
         case "log":
-          return this.#host.log(effect.level, effect.message);
+          this.#host.log(effect.level, effect.message);
+          break;
       }
     } catch (error) {
       // Effects call into user code only through guarded paths; this is a last line of defence
@@ -233,7 +241,8 @@ export class Runner {
     try {
       result = tickScope().run(ctx, this.#enter, ctx);
     } catch (error) {
-      return this.#failed(tick, error);
+      this.#failed(tick, error);
+      return;
     }
     if (!this.#pulled) {
       if (isThenable(result)) {
@@ -258,7 +267,9 @@ export class Runner {
   readonly #enter = (ctx: TickContext): unknown => {
     let source = this.#source;
     if (source === undefined) {
-      const produced = (this.#fn as (context: TickContext) => unknown)(ctx);
+      // Called as a plain function: `this` inside the target is undefined, never the runner.
+      const fn = this.#fn as (context: TickContext) => unknown;
+      const produced = fn(ctx);
       if (!isSource(produced)) {
         this.#pulled = false;
         return produced;
@@ -272,15 +283,17 @@ export class Runner {
   /** A source answered `next()`. */
   #stepped(tick: number, result: unknown): void {
     if (typeof result !== "object" || result === null) {
-      return this.#failed(
-        tick,
-        new TypeError(`the source's next() must give an iterator result; got ${String(result)}`),
+      const error = new TypeError(
+        `the source's next() must give an iterator result; got ${String(result)}`,
       );
+      this.#failed(tick, error);
+      return;
     }
     const { done, value } = result as IteratorResult<unknown>;
     if (done === true) {
       this.#released(tick);
-      return this.dispatch({ type: "exhausted", now: this.driver.now(), tick });
+      this.dispatch({ type: "exhausted", now: this.driver.now(), tick });
+      return;
     }
     if (isThenable(value)) {
       value.then(

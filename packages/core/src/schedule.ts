@@ -37,9 +37,14 @@ export interface NextSlot {
 
 /**
  * The first slot after `slot` that is at or after `now` (a slot falling exactly on the finish
- * time fires; it is not missed), and the jittered wake for it. The sleep that jitter perturbs is
- * the time left to that slot, capped at `period`, so a jittered wake never passes the slot after
- * it: jitter alone never causes a skip, and the grid itself never moves, so nothing drifts.
+ * time fires; it is not missed), and the jittered wake for it.
+ *
+ * Jitter perturbs the time left to that slot, capped at `period`: the wake is
+ * `slotTime + (factor − 1) · min(slotTime − now, period)`. When the tick ended within one period
+ * of the slot this is exactly `now + left · factor`. Each tick is displaced from *its own slot*
+ * by at most `jitter · period`, whatever happened before, so displacements never add up (no
+ * drift), a jittered wake never reaches the following slot (jitter alone never skips), and the
+ * sleep is never negative.
  */
 export function nextSlot(
   anchor: number,
@@ -58,11 +63,12 @@ export function nextSlot(
     while (k - 1 > slot && anchor + (k - 1) * period >= now) k--;
     next = k;
   }
-  const remaining = Math.min(anchor + next * period - now, period);
+  const slotTime = anchor + next * period;
+  const perturbed = Math.min(slotTime - now, period);
   return {
     slot: next,
     skipped: next - slot - 1,
-    wakeAt: now + remaining * jitterFactor(jitter, sample),
+    wakeAt: slotTime + (jitterFactor(jitter, sample) - 1) * perturbed,
   };
 }
 

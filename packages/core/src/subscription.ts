@@ -78,7 +78,8 @@ export class Subscription<T> implements AsyncIterableIterator<T, undefined>, Asy
    * in `droppedCount`. Never removes the end-of-stream or error marker.
    */
   dropOldest(n: number): number {
-    if (typeof n !== "number") throw new TypeError(`dropOldest(n): n must be a number; got ${describe(n)}`);
+    if (typeof n !== "number")
+      throw new TypeError(`dropOldest(n): n must be a number; got ${describe(n)}`);
     if (!Number.isInteger(n) || n < 0) {
       throw new RangeError(`dropOldest(n): n must be a non-negative integer; got ${String(n)}`);
     }

@@ -113,7 +113,12 @@ export class Timer<T = unknown> implements AsyncIterable<T, undefined>, AsyncDis
           ? "a generator object given directly as the target cannot be restarted; pass a function that returns one"
           : undefined;
     this.#runner = new Runner(
-      { mode: resolved.mode, initialDelay: resolved.initialDelay, jitter: resolved.jitter, singleRun },
+      {
+        mode: resolved.mode,
+        initialDelay: resolved.initialDelay,
+        jitter: resolved.jitter,
+        singleRun,
+      },
       delayMs,
       kind,
       resolved.driver ?? realDriver,
@@ -211,7 +216,9 @@ export class Timer<T = unknown> implements AsyncIterable<T, undefined>, AsyncDis
    */
   join(): Promise<T> {
     if (!this.isRunning()) {
-      return Promise.reject(new TimerCancelledError("join() was called on a timer that is not running"));
+      return Promise.reject(
+        new TimerCancelledError("join() was called on a timer that is not running"),
+      );
     }
     return this.#fanout.join();
   }
@@ -237,14 +244,20 @@ export class Timer<T = unknown> implements AsyncIterable<T, undefined>, AsyncDis
     if (until === undefined) return this.#waitForStop(timeout);
     if (until <= this.hitCount) return Promise.resolve(undefined);
     if (!this.isRunning()) {
-      return Promise.reject(new TimerCancelledError("wait() was called on a timer that is not running"));
+      return Promise.reject(
+        new TimerCancelledError("wait() was called on a timer that is not running"),
+      );
     }
     return new Promise((resolve, reject) => {
       const waiter: CountWaiter<T> = { until, resolve, reject };
       if (timeout !== undefined) {
         waiter.cancelTimeout = this.#after(timeout, () => {
           if (!this.#fanout.removeCount(waiter)) return;
-          reject(new TimerTimeoutError(`wait() timed out after ${formatSeconds(timeout)} at hitCount ${this.hitCount} (waiting for ${until})`));
+          reject(
+            new TimerTimeoutError(
+              `wait() timed out after ${formatSeconds(timeout)} at hitCount ${this.hitCount} (waiting for ${until})`,
+            ),
+          );
         });
       }
       this.#fanout.addCount(waiter);
@@ -275,7 +288,9 @@ export class Timer<T = unknown> implements AsyncIterable<T, undefined>, AsyncDis
    */
   trigger(): Promise<T> {
     if (!this.isRunning()) {
-      return Promise.reject(new TimerStateError("trigger() needs a running timer; call start() first"));
+      return Promise.reject(
+        new TimerStateError("trigger() needs a running timer; call start() first"),
+      );
     }
     const tick = this.#runner.state.ticks + 1;
     this.#runner.dispatch({ type: "trigger", now: this.#runner.driver.now() });
@@ -294,14 +309,18 @@ export class Timer<T = unknown> implements AsyncIterable<T, undefined>, AsyncDis
    */
   subscribe(options?: SubscribeOptions): Subscription<T> {
     if (options !== undefined && (typeof options !== "object" || options === null)) {
-      throw new TypeError(`subscribe(options): options must be an object; got ${describe(options)}`);
+      throw new TypeError(
+        `subscribe(options): options must be an object; got ${describe(options)}`,
+      );
     }
     const maxsize = options?.maxsize ?? 0;
     if (typeof maxsize !== "number") {
       throw new TypeError(`subscribe(options): maxsize must be a number; got ${describe(maxsize)}`);
     }
     if (!Number.isInteger(maxsize) || maxsize < 0) {
-      throw new RangeError(`subscribe(options): maxsize must be a non-negative integer; got ${String(maxsize)}`);
+      throw new RangeError(
+        `subscribe(options): maxsize must be a non-negative integer; got ${String(maxsize)}`,
+      );
     }
     const name = options?.name;
     if (name !== undefined && typeof name !== "string") {
@@ -383,8 +402,13 @@ export class Timer<T = unknown> implements AsyncIterable<T, undefined>, AsyncDis
     try {
       const answer: unknown = this.#onError(error, this);
       if (isThenable(answer)) {
-        answer.then(undefined, (rejection: unknown) => this.#log("error", "onError rejected", rejection));
-        this.#log("warn", "onError returned a promise; it must decide synchronously, so the timer stops");
+        answer.then(undefined, (rejection: unknown) =>
+          this.#log("error", "onError rejected", rejection),
+        );
+        this.#log(
+          "warn",
+          "onError returned a promise; it must decide synchronously, so the timer stops",
+        );
         return "stop";
       }
       return answer === "continue" ? "continue" : "stop";
@@ -435,7 +459,8 @@ function readTimeout(options: CancelOptions | undefined, method: string): number
 
 function readCount(value: unknown, argument: string): number | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== "number") throw new TypeError(`${argument} must be a number; got ${describe(value)}`);
+  if (typeof value !== "number")
+    throw new TypeError(`${argument} must be a number; got ${describe(value)}`);
   if (!Number.isInteger(value) || value < 0) {
     throw new RangeError(`${argument} must be a non-negative integer; got ${String(value)}`);
   }

@@ -63,7 +63,8 @@ export class VirtualClock implements Driver {
 
   constructor(options: VirtualClockOptions = {}) {
     const { seed = 1, epoch = 0, stallTimeout = 2, onStall = "throw" } = options;
-    if (!Number.isInteger(seed)) throw new RangeError(`seed must be an integer; got ${String(seed)}`);
+    if (!Number.isInteger(seed))
+      throw new RangeError(`seed must be an integer; got ${String(seed)}`);
     if (typeof epoch !== "number" || !Number.isFinite(epoch)) {
       throw new RangeError(`epoch must be a finite number of milliseconds; got ${String(epoch)}`);
     }
@@ -123,10 +124,19 @@ export class VirtualClock implements Driver {
   async advance(duration: Duration): Promise<void> {
     const target = this.#now + toMilliseconds(duration, "duration");
     await this.#exclusive(async () => {
+      // A timer that keeps re-arming at the same instant (a zero delay) would hold time still
+      // forever; fake-timer libraries hang there. Fail with the reason instead.
+      let atThisInstant = 0;
       for (;;) {
         await settle();
         const wake = this.#peek();
         if (wake === undefined || wake.at > target) break;
+        atThisInstant = wake.at > this.#now ? 0 : atThisInstant + 1;
+        if (atThisInstant > SAME_INSTANT_LIMIT) {
+          throw new RangeError(
+            `advance(): ${SAME_INSTANT_LIMIT} wakes ran at ${this.#now} ms without time moving; a zero-delay timer never lets time pass. Step it with next(), or give it a delay`,
+          );
+        }
         this.#run(wake);
       }
       this.#now = target;
@@ -207,7 +217,9 @@ export class VirtualClock implements Driver {
           );
         }
         if (ran >= limit) {
-          throw new RangeError(`runUntil(): the promise is still pending after ${limit} wakes (at ${this.#now} ms)`);
+          throw new RangeError(
+            `runUntil(): the promise is still pending after ${limit} wakes (at ${this.#now} ms)`,
+          );
         }
         this.#run(wake);
       }
@@ -246,7 +258,8 @@ export class VirtualClock implements Driver {
   // A real-time watchdog: with wakes pending and nobody advancing, a test that awaits virtual
   // time would hang until the runner's timeout with no hint why. Say why instead.
   #armWatchdog(): void {
-    if (this.#stallMs === 0 || this.#busy || this.#live === 0 || this.#watchdog !== undefined) return;
+    if (this.#stallMs === 0 || this.#busy || this.#live === 0 || this.#watchdog !== undefined)
+      return;
     const handle = realSetTimeout(() => {
       this.#watchdog = undefined;
       if (this.#busy || this.#live === 0) return;
@@ -295,7 +308,8 @@ export class VirtualClock implements Driver {
       const left = 2 * i + 1;
       if (left >= heap.length) break;
       const right = left + 1;
-      const child = right < heap.length && before(heap[right] as Wake, heap[left] as Wake) ? right : left;
+      const child =
+        right < heap.length && before(heap[right] as Wake, heap[left] as Wake) ? right : left;
       if (!before(heap[child] as Wake, last)) break;
       heap[i] = heap[child] as Wake;
       i = child;
@@ -303,6 +317,9 @@ export class VirtualClock implements Driver {
     heap[i] = last;
   }
 }
+
+/** Wakes that may run at one instant inside `advance()` before it calls that a livelock. */
+const SAME_INSTANT_LIMIT = 10_000;
 
 function before(a: Wake, b: Wake): boolean {
   return a.at < b.at || (a.at === b.at && a.seq < b.seq);
@@ -320,7 +337,8 @@ function readLimit(options: RunOptions): number {
 // so it holds on to the real ones from load time — the opposite of what the real driver does.
 const realSetTimeout = globalThis.setTimeout;
 const realClearTimeout = globalThis.clearTimeout;
-const realSetImmediate = (globalThis as { setImmediate?: (fn: () => void) => unknown }).setImmediate;
+const realSetImmediate = (globalThis as { setImmediate?: (fn: () => void) => unknown })
+  .setImmediate;
 
 /**
  * One macrotask: every promise continuation queued before it (and those they queue) runs first.

@@ -1,0 +1,152 @@
+import { describe, expect, it } from "vitest";
+import { Timer, toMilliseconds } from "../src/index.js";
+import { clock } from "./helpers.js";
+
+const target = () => 1;
+
+describe("durations", () => {
+  it.each([
+    [5, 5000],
+    [0.25, 250],
+    [0, 0],
+    ["250ms", 250],
+    ["5s", 5000],
+    ["1.5 s", 1500],
+    ["2m", 120_000],
+    ["1h", 3_600_000],
+    [".5s", 500],
+  ])("%j is %d ms", (value, ms) => {
+    expect(toMilliseconds(value, "delay")).toBe(ms);
+  });
+
+  it.each([-1, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY])(
+    "refuses %d with a RangeError naming the argument and value",
+    (value) => {
+      expect(() => new Timer(value, target)).toThrow(RangeError);
+      expect(() => new Timer(value, target)).toThrow(
+        `delay must be a non-negative, finite duration in seconds; got ${value}`,
+      );
+    },
+  );
+
+  it.each(["5", "5 sec", "-1s", "5S", "1d", "", " 5s", "5s ", "1e3ms", "abc"])(
+    "refuses the string %j with a RangeError naming it",
+    (value) => {
+      expect(() => new Timer(value as never, target)).toThrow(RangeError);
+      expect(() => new Timer(value as never, target)).toThrow(JSON.stringify(value));
+    },
+  );
+
+  it.each([null, true, {}, [], 10n])("refuses %s with a TypeError", (value) => {
+    expect(() => new Timer(value as never, target)).toThrow(TypeError);
+    expect(() => new Timer(value as never, target)).toThrow(
+      /^delay must be a number of seconds or a duration string; got /,
+    );
+  });
+});
+
+describe("bad arguments throw at the call that received them", () => {
+  const c = clock();
+
+  it("target that is neither callable nor an iterator", () => {
+    expect(() => new Timer(1, 42 as never)).toThrow(
+      new TypeError("target must be a function, a generator or an iterator; got 42"),
+    );
+    expect(() => new Timer(1, { foo: 1 } as never)).toThrow(TypeError);
+    expect(() => new Timer(1, null as never)).toThrow(/got null/);
+  });
+
+  it("jitter outside [0, 1], or not a number", () => {
+    expect(() => new Timer(1, target, { jitter: 1.5 })).toThrow(
+      new RangeError("jitter must be a fraction in [0, 1]; got 1.5"),
+    );
+    expect(() => new Timer(1, target, { jitter: -0.1 })).toThrow(RangeError);
+    expect(() => new Timer(1, target, { jitter: Number.NaN })).toThrow(/got NaN/);
+    expect(() => new Timer(1, target, { jitter: "0.1" as never })).toThrow(TypeError);
+  });
+
+  it("an unknown mode", () => {
+    expect(() => new Timer(1, target, { mode: "fixed-rate" as never })).toThrow(
+      new RangeError('mode must be "fixed_delay" or "fixed_rate"; got "fixed-rate"'),
+    );
+    expect(() => new Timer(1, target, { mode: 1 as never })).toThrow(TypeError);
+  });
+
+  it("initialDelay", () => {
+    expect(() => new Timer(1, target, { initialDelay: -2 })).toThrow(
+      /^initialDelay must be a non-negative/,
+    );
+    expect(() => new Timer(1, target, { initialDelay: "soon" as never })).toThrow(
+      /initialDelay .*"soon"/,
+    );
+  });
+
+  it("callbacks, name, logger, driver, cancelOn and signal of the wrong kind", () => {
+    expect(() => new Timer(1, target, { onError: "stop" as never })).toThrow(
+      new TypeError('onError must be a function; got "stop"'),
+    );
+    expect(() => new Timer(1, target, { onCancel: {} as never })).toThrow(
+      /^onCancel must be a function/,
+    );
+    expect(() => new Timer(1, target, { name: 5 as never })).toThrow(
+      /^name must be a string; got 5/,
+    );
+    expect(() => new Timer(1, target, { logger: "console" as never })).toThrow(
+      /^logger must be an object/,
+    );
+    expect(() => new Timer(1, target, { driver: {} as never })).toThrow(
+      /^driver must implement the Driver interface/,
+    );
+    expect(() => new Timer(1, target, { cancelOn: Promise.resolve() as never })).toThrow(
+      /^cancelOn must be an iterable/,
+    );
+    expect(() => new Timer(1, target, { cancelOn: [5 as never] })).toThrow(
+      "cancelOn[0] must be a promise or an AbortSignal; got 5",
+    );
+    expect(() => new Timer(1, target, { signal: {} as never })).toThrow(
+      /^signal must be an AbortSignal/,
+    );
+    expect(() => new Timer(1, target, 7 as never)).toThrow(/^options must be an object; got 7/);
+  });
+
+  it("setDelay", () => {
+    const timer = new Timer(1, target, { driver: c });
+    expect(() => timer.setDelay(-5)).toThrow(RangeError);
+    expect(() => timer.setDelay("x" as never)).toThrow(/^delay .*"x"/);
+    expect(timer.delay).toBe(1);
+  });
+
+  it("subscribe: maxsize that is not a non-negative integer, a name that is not a string", () => {
+    const timer = new Timer(1, target, { driver: c });
+    expect(() => timer.subscribe({ maxsize: -1 })).toThrow(
+      new RangeError("subscribe(options): maxsize must be a non-negative integer; got -1"),
+    );
+    expect(() => timer.subscribe({ maxsize: 1.5 })).toThrow(RangeError);
+    expect(() => timer.subscribe({ maxsize: "10" as never })).toThrow(TypeError);
+    expect(() => timer.subscribe({ name: 1 as never })).toThrow(TypeError);
+  });
+
+  it("dropOldest(n) with n that is not a non-negative integer", () => {
+    const feed = new Timer(1, target, { driver: c }).subscribe();
+    expect(() => feed.dropOldest(-1)).toThrow(
+      new RangeError("dropOldest(n): n must be a non-negative integer; got -1"),
+    );
+    expect(() => feed.dropOldest(2.5)).toThrow(RangeError);
+    expect(() => feed.dropOldest(Number.NaN)).toThrow(RangeError);
+    expect(() => feed.dropOldest("1" as never)).toThrow(TypeError);
+  });
+
+  it("wait, cancel and trigger throw synchronously for bad arguments, although they return promises", () => {
+    const timer = new Timer(1, target, { driver: c });
+    expect(() => timer.wait({ hitCount: -1 })).toThrow(
+      new RangeError("hitCount must be a non-negative integer; got -1"),
+    );
+    expect(() => timer.wait({ hits: 0.5 })).toThrow(
+      /^hits must be a non-negative integer; got 0.5/,
+    );
+    expect(() => timer.wait({ hits: "2" as never })).toThrow(TypeError);
+    expect(() => timer.wait({ timeout: -1 })).toThrow(/^timeout must be/);
+    expect(() => timer.cancel({ timeout: Number.NaN })).toThrow(/^timeout .*NaN/);
+    expect(() => timer.cancel(3 as never)).toThrow(/^cancel\(options\): options must be an object/);
+  });
+});
