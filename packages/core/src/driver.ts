@@ -26,9 +26,11 @@ export interface Driver {
   /**
    * Calls `wake` once, at or after monotonic time `at` (which may already have passed). Returns
    * a handle for {@link Driver.clearWake}. With `unref`, the pending wake does not keep the
-   * process alive (where the runtime has such a notion).
+   * process alive (where the runtime has such a notion). `spent`, when given, is a handle this
+   * driver returned earlier whose wake has fired, for the same `wake` callback: a driver may
+   * re-arm and return it instead of allocating a new one.
    */
-  setWake(at: number, wake: () => void, unref: boolean): WakeHandle;
+  setWake(at: number, wake: () => void, unref: boolean, spent?: WakeHandle): WakeHandle;
   /** Disarms a wake; after this it will not be called. Clearing a fired wake does nothing. */
   clearWake(handle: WakeHandle): void;
 }

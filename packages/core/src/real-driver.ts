@@ -3,26 +3,49 @@ import type { Driver, WakeHandle } from "./driver.js";
 /** Node fires any delay above 2^31−1 ms after 1 ms; longer sleeps are taken in pieces. */
 const MAX_TIMEOUT = 2_147_483_647;
 
-interface RuntimeTimer {
+interface RuntimeTimeout {
   unref?(): unknown;
+  refresh?(): unknown;
 }
 
-/** A sleep longer than one `setTimeout` can hold, re-armed piece by piece until `at`. */
-class LongSleep {
+type SetTimeout = (callback: () => void, ms: number) => unknown;
+
+/**
+ * One timer's wake. The same object is re-armed tick after tick: when the delay is unchanged
+ * and `setTimeout` is still the function that made the handle, Node's `Timeout#refresh()`
+ * re-arms it without allocating a new one. A sleep longer than `setTimeout` can hold is
+ * re-armed piece by piece until `at`.
+ */
+class RealWake {
   handle: unknown = undefined;
+  /** The whole-millisecond delay the handle was armed with; -1 while a long sleep is in pieces. */
+  delay = -1;
+  armedWith: SetTimeout | undefined = undefined;
 }
 
 // Every global is looked up at call time, never captured at import: a test that installs
 // @sinonjs/fake-timers or vi.useFakeTimers() after importing this module still drives it.
-function arm(delay: number, callback: () => void, unref: boolean): unknown {
-  const handle: unknown = globalThis.setTimeout(callback, delay);
+function arm(wake: RealWake, delay: number, callback: () => void, unref: boolean): void {
+  const setTimeout = globalThis.setTimeout as unknown as SetTimeout;
+  const previous = wake.handle as RuntimeTimeout | undefined;
+  if (
+    wake.delay === delay &&
+    wake.armedWith === setTimeout &&
+    typeof previous?.refresh === "function"
+  ) {
+    previous.refresh();
+    return;
+  }
+  const handle = setTimeout(callback, delay);
   if (unref) unrefHandle(handle);
-  return handle;
+  wake.handle = handle;
+  wake.delay = delay;
+  wake.armedWith = setTimeout;
 }
 
 function unrefHandle(handle: unknown): void {
   if (typeof handle === "object" && handle !== null) {
-    (handle as RuntimeTimer).unref?.();
+    (handle as RuntimeTimeout).unref?.();
     return;
   }
   // Deno returns numeric ids and unrefs them through its namespace.
@@ -30,13 +53,16 @@ function unrefHandle(handle: unknown): void {
   if (typeof handle === "number") deno?.unrefTimer?.(handle);
 }
 
-function armLong(sleep: LongSleep, at: number, wake: () => void, unref: boolean): void {
-  const remaining = at - realDriver.now();
+function armAt(wake: RealWake, at: number, callback: () => void, unref: boolean): void {
+  // Whole milliseconds, rounded up: Node fires timers on a millisecond clock, so a fractional
+  // 9.99 would wake early, and every distinct fraction costs Node a timer list of its own.
+  const remaining = Math.max(0, Math.ceil(at - globalThis.performance.now()));
   if (remaining <= MAX_TIMEOUT) {
-    sleep.handle = arm(Math.max(0, remaining), wake, unref);
+    arm(wake, remaining, callback, unref);
     return;
   }
-  sleep.handle = arm(MAX_TIMEOUT, () => armLong(sleep, at, wake, unref), unref);
+  arm(wake, MAX_TIMEOUT, () => armAt(wake, at, callback, unref), unref);
+  wake.delay = -1; // the piece's callback differs: never refresh it for another sleep
 }
 
 /**
@@ -55,15 +81,14 @@ export const realDriver: Driver = {
   now: () => globalThis.performance.now(),
   wallNow: () => Date.now(),
   random: () => Math.random(),
-  setWake(at: number, wake: () => void, unref: boolean): WakeHandle {
-    const delay = at - globalThis.performance.now();
-    if (delay <= MAX_TIMEOUT) return arm(Math.max(0, delay), wake, unref);
-    const sleep = new LongSleep();
-    armLong(sleep, at, wake, unref);
-    return sleep;
+  setWake(at: number, wake: () => void, unref: boolean, spent?: WakeHandle): WakeHandle {
+    const handle = spent instanceof RealWake ? spent : new RealWake();
+    armAt(handle, at, wake, unref);
+    return handle;
   },
   clearWake(handle: WakeHandle): void {
-    const raw = handle instanceof LongSleep ? handle.handle : handle;
-    globalThis.clearTimeout(raw as Parameters<typeof clearTimeout>[0]);
+    if (!(handle instanceof RealWake)) return;
+    globalThis.clearTimeout(handle.handle as Parameters<typeof clearTimeout>[0]);
+    handle.delay = -1; // a cleared Timeout is not refreshed: arm a new one next time
   },
 };

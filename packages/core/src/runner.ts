@@ -28,7 +28,8 @@ import { tickScope } from "./tick-scope.js";
 
 /** Where the runner delivers what the machine decided. Implemented by `Timer`. */
 export interface RunnerHost {
-  publish(tick: number, value: unknown, hitCount: number): void;
+  /** Tick `tick` succeeded at monotonic time `at`; `hitCount` counts it. */
+  publish(tick: number, value: unknown, hitCount: number, at: number): void;
   fail(tick: number, error: unknown, final: boolean): void;
   /** The run is over (its signal is already aborted). */
   end(reason: EndReason): void;
@@ -61,12 +62,26 @@ export class Runner {
   #closing: Promise<void> | undefined;
 
   #wake: WakeHandle | undefined;
+  /** The last wake's handle after it fired, offered back to the driver to re-arm. */
+  #spent: WakeHandle | undefined;
   #wakeRun = 0;
   #soon = 0;
 
   #queue: Effect[] = [];
   #flushing = false;
   #stopping: Stopping[] = [];
+  readonly #scope = tickScope();
+
+  // The two events of every tick are reused: \`step\` reads an event and never keeps it, and
+  // neither can be raised again before the step that reads it has returned.
+  readonly #wakeEvent = { type: "wake" as const, now: 0, run: 0 };
+  readonly #valueEvent = {
+    type: "succeeded" as const,
+    now: 0,
+    tick: 0,
+    value: undefined as unknown,
+    sample: 0,
+  };
 
   constructor(
     config: MachineConfig,
@@ -86,17 +101,21 @@ export class Runner {
 
   /** Steps the machine (throwing, with nothing changed, on an illegal command) and performs. */
   dispatch(event: TimerEvent): void {
-    const [next, effects] = step(this.state, event);
-    this.state = next;
-    if (effects.length === 0) return;
-    const queue = this.#queue;
-    for (const effect of effects) queue.push(effect);
-    if (this.#flushing) return;
+    const transition = step(this.state, event);
+    const effects = transition[1];
+    this.state = transition[0];
+    if (this.#flushing) {
+      // Re-entrant: these effects go behind the ones already being performed.
+      for (const effect of effects) this.#queue.push(effect);
+      return;
+    }
     this.#flushing = true;
     try {
+      for (const effect of effects) this.#perform(effect);
+      const queue = this.#queue;
       for (let i = 0; i < queue.length; i++) this.#perform(queue[i] as Effect);
+      if (queue.length > 0) this.#queue = [];
     } finally {
-      queue.length = 0;
       this.#flushing = false;
     }
   }
@@ -112,7 +131,7 @@ export class Runner {
    * waiting after it, abandons the tick and logs that.
    */
   cancel(timeout: number | undefined): Promise<void> {
-    const inside = this.#ctx !== undefined && tickScope().current() === this.#ctx;
+    const inside = this.#ctx !== undefined && this.#scope.current() === this.#ctx;
     this.dispatch({ type: "cancel", now: this.driver.now() });
     if (inside) return Promise.resolve();
     // After a cancel, a tick still in flight can only be the ended run's.
@@ -143,7 +162,7 @@ export class Runner {
 
   /** True when the calling code runs inside this timer's tick in flight. */
   isInsideTick(): boolean {
-    return this.#ctx !== undefined && tickScope().current() === this.#ctx;
+    return this.#ctx !== undefined && this.#scope.current() === this.#ctx;
   }
 
   #abandon(): void {
@@ -164,7 +183,8 @@ export class Runner {
         case "wake":
           this.#clearWake();
           this.#wakeRun = effect.run;
-          this.#wake = this.driver.setWake(effect.at, this.#onWake, this.#unref);
+          this.#wake = this.driver.setWake(effect.at, this.#onWake, this.#unref, this.#spent);
+          this.#spent = undefined;
           break;
         case "wakeSoon": {
           this.#clearWake();
@@ -178,7 +198,7 @@ export class Runner {
           this.#clearWake();
           break;
         case "publish":
-          this.#host.publish(effect.tick, effect.value, effect.hitCount);
+          this.#host.publish(effect.tick, effect.value, effect.hitCount, effect.at);
           break;
         case "consult":
           this.dispatch({
@@ -211,12 +231,16 @@ export class Runner {
   }
 
   readonly #onWake = (): void => {
+    this.#spent = this.#wake;
     this.#wake = undefined;
     this.#fire(this.#wakeRun);
   };
 
   #fire(run: number): void {
-    this.dispatch({ type: "wake", now: this.driver.now(), run });
+    const event = this.#wakeEvent;
+    event.now = this.driver.now();
+    event.run = run;
+    this.dispatch(event);
   }
 
   #clearWake(): void {
@@ -239,7 +263,7 @@ export class Runner {
     this.#ctxTick = tick;
     let result: unknown;
     try {
-      result = tickScope().run(ctx, this.#enter, ctx);
+      result = this.#scope.run(ctx, this.#enter, ctx);
     } catch (error) {
       this.#failed(tick, error);
       return;
@@ -307,13 +331,13 @@ export class Runner {
 
   #succeeded(tick: number, value: unknown): void {
     this.#released(tick);
-    this.dispatch({
-      type: "succeeded",
-      now: this.driver.now(),
-      tick,
-      value,
-      sample: this.#sample(),
-    });
+    const event = this.#valueEvent;
+    event.now = this.driver.now();
+    event.tick = tick;
+    event.value = value;
+    event.sample = this.#sample();
+    this.dispatch(event);
+    event.value = undefined; // do not keep the value alive
   }
 
   #failed(tick: number, error: unknown): void {

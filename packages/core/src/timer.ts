@@ -87,6 +87,7 @@ export class Timer<T = unknown> implements AsyncIterable<T, undefined>, AsyncDis
   #run: RunRecord = ENDED;
   #lastResult: T | undefined;
   #lastTickAt: number | undefined;
+  #lastTickMono: number | undefined;
   /** A `cancelOn` promise settled: every run of this timer ends at once. */
   #externallyCancelled = false;
   #subscribed = 0;
@@ -153,6 +154,12 @@ export class Timer<T = unknown> implements AsyncIterable<T, undefined>, AsyncDis
 
   /** When the last successful tick completed, in epoch milliseconds (`Date.now()`). */
   get lastTickAt(): number | undefined {
+    // Converted from the monotonic reading on first read, then kept until the next tick, so
+    // ticks never pay for a wall-clock read and repeated reads agree.
+    if (this.#lastTickAt === undefined && this.#lastTickMono !== undefined) {
+      const driver = this.#runner.driver;
+      this.#lastTickAt = Math.round(driver.wallNow() - (driver.now() - this.#lastTickMono));
+    }
     return this.#lastTickAt;
   }
 
@@ -361,9 +368,10 @@ export class Timer<T = unknown> implements AsyncIterable<T, undefined>, AsyncDis
   // ─── Host: what the runner delivers ─────────────────────────────────────────────────────
 
   readonly #host: RunnerHost = {
-    publish: (tick, value, hitCount) => {
+    publish: (tick, value, hitCount, at) => {
       this.#lastResult = value as T;
-      this.#lastTickAt = this.#runner.driver.wallNow();
+      this.#lastTickMono = at;
+      this.#lastTickAt = undefined;
       this.#fanout.publish(tick, value as T, hitCount);
       if (this.#subscriptions.size > 0) {
         for (const subscription of this.#subscriptions) subscription.push(value as T);

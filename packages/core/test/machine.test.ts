@@ -181,7 +181,7 @@ describe("a tick that succeeds", () => {
     const { state, effects } = apply(ticking({}, 1000), ok(1, 300, "v"));
     expect(state).toMatchObject({ phase: "sleeping", hitCount: 1, wakeAt: 1300 });
     expect(effects).toEqual([
-      { type: "publish", tick: 1, value: "v", hitCount: 1 },
+      { type: "publish", tick: 1, value: "v", hitCount: 1, at: 300 },
       { type: "wake", at: 1300, run: 1 },
     ]);
   });
@@ -202,7 +202,7 @@ describe("a tick that succeeds", () => {
     const { state, effects } = apply(ticking(), trigger(5), ok(1, 10));
     expect(state).toMatchObject({ phase: "ticking", ticks: 2, triggered: false });
     expect(effects).toEqual([
-      { type: "publish", tick: 1, value: 1, hitCount: 1 },
+      { type: "publish", tick: 1, value: 1, hitCount: 1, at: 10 },
       { type: "invoke", tick: 2, hitCount: 1 },
     ]);
   });
@@ -233,7 +233,7 @@ describe("fixed_rate", () => {
     const { state, effects } = apply(ticking(rate, 1000), ok(1, 3500));
     expect(state).toMatchObject({ slot: 4, wakeAt: 4000 });
     expect(effects).toEqual([
-      { type: "publish", tick: 1, value: 1, hitCount: 1 },
+      { type: "publish", tick: 1, value: 1, hitCount: 1, at: 3500 },
       {
         type: "log",
         level: "warn",
