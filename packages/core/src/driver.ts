@@ -35,5 +35,13 @@ export interface Driver {
   clearWake(handle: WakeHandle): void;
 }
 
-/** An opaque handle returned by {@link Driver.setWake}. */
+/**
+ * An opaque handle returned by {@link Driver.setWake}.
+ *
+ * @example
+ * ```ts
+ * const handle: WakeHandle = driver.setWake(driver.now() + 1000, () => console.log("woke"), false);
+ * driver.clearWake(handle);
+ * ```
+ */
 export type WakeHandle = unknown;

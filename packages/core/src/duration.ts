@@ -10,7 +10,15 @@
  */
 export type Duration = number | `${number}${DurationUnit}` | `${number} ${DurationUnit}`;
 
-/** The units a {@link Duration} string may carry. */
+/**
+ * The units a {@link Duration} string may carry: milliseconds, seconds, minutes, hours.
+ *
+ * @example
+ * ```ts
+ * const unit: DurationUnit = "ms";
+ * const delay: Duration = `250${unit}`;
+ * ```
+ */
 export type DurationUnit = "ms" | "s" | "m" | "h";
 
 const UNIT_MS: Readonly<Record<DurationUnit, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };

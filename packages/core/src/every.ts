@@ -3,7 +3,15 @@ import type { TimerOptions } from "./options.js";
 import type { TargetFunction, TickValue } from "./target.js";
 import { Timer } from "./timer.js";
 
-/** A {@link Timer} made by {@link every}, which keeps the original function on `func`. */
+/**
+ * A {@link Timer} made by {@link every}, which keeps the original function on `func`.
+ *
+ * @example
+ * ```ts
+ * const poll: EveryTimer<() => Promise<number>> = every(5)(async () => 42);
+ * await poll.func(); // 42, without the timer
+ * ```
+ */
 export type EveryTimer<F extends TargetFunction<any>> = Timer<TickValue<ReturnType<F>>> & {
   /** The undecorated function: call it directly, e.g. in a test. */
   readonly func: F;

@@ -4,7 +4,15 @@ import { consoleLogger, type Logger, writeLog } from "./logger.js";
 import { realDriver } from "./real-driver.js";
 import type { CancelOptions, Timer, WaitOptions } from "./timer.js";
 
-/** Options of `new TimerGroup(timers, options)`. */
+/**
+ * Options of `new TimerGroup(timers, options)`.
+ *
+ * @example
+ * ```ts
+ * const options: GroupOptions = { name: "upkeep", logger: console };
+ * const group = new TimerGroup([], options);
+ * ```
+ */
 export interface GroupOptions {
   /** Shown in `toString()` and log lines. */
   name?: string;
@@ -12,7 +20,15 @@ export interface GroupOptions {
   logger?: Logger;
 }
 
-/** A member of a group and the value it produced. */
+/**
+ * A member of a group and the value it produced, as `wait()` and `trigger()` return them.
+ *
+ * @example
+ * ```ts
+ * const results: MemberValue[] = await group.trigger();
+ * for (const [timer, value] of results) console.log(timer.name, value);
+ * ```
+ */
 export type MemberValue = readonly [timer: Timer<any>, value: unknown];
 
 /**

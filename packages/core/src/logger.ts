@@ -15,7 +15,14 @@ export interface Logger {
   error?(message: string, ...rest: unknown[]): void;
 }
 
-/** A level a {@link Logger} method stands for. */
+/**
+ * A level a {@link Logger} method stands for.
+ *
+ * @example
+ * ```ts
+ * const quiet: LogLevel[] = ["warn", "error"];
+ * ```
+ */
 export type LogLevel = "debug" | "info" | "warn" | "error";
 
 /**

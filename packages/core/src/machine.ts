@@ -39,10 +39,26 @@ import { type Mode, nextDelay, nextSlot } from "./schedule.js";
 
 export type { Mode } from "./schedule.js";
 
-/** Where a timer is in its life. */
+/**
+ * Where a timer is in its life. `sleeping`, `ticking`, `deciding` and `restarting` count as
+ * running; `ticking`, `stopping` and `restarting` have a tick in flight.
+ *
+ * @example
+ * ```ts
+ * const [state] = step(initialState(config, 1000), { type: "start", now: 0 });
+ * const phase: Phase = state.phase; // "sleeping"
+ * ```
+ */
 export type Phase = "idle" | "sleeping" | "ticking" | "deciding" | "stopping" | "restarting";
 
-/** Settings fixed for the life of a timer. Durations in milliseconds. */
+/**
+ * Settings fixed for the life of a timer. Durations in milliseconds.
+ *
+ * @example
+ * ```ts
+ * const config: MachineConfig = { mode: "fixed_rate", initialDelay: 0, jitter: 0.1, singleRun: undefined };
+ * ```
+ */
 export interface MachineConfig {
   readonly mode: Mode;
   readonly initialDelay: number;
@@ -51,7 +67,17 @@ export interface MachineConfig {
   readonly singleRun: string | undefined;
 }
 
-/** The whole scheduling state. Times are monotonic milliseconds. */
+/**
+ * The whole scheduling state. Times are monotonic milliseconds. Immutable: `step` returns a
+ * new one.
+ *
+ * @example
+ * ```ts
+ * let state: TimerState = initialState(config, 5000);
+ * [state] = step(state, { type: "start", now: 0 });
+ * console.log(state.phase, state.run, state.wakeAt); // "sleeping" 1 0
+ * ```
+ */
 export interface TimerState {
   readonly config: MachineConfig;
   readonly phase: Phase;
@@ -77,13 +103,40 @@ export interface TimerState {
   readonly triggered: boolean;
 }
 
-/** Why a run ended. */
+/**
+ * Why a run ended: a cancel (or `cancelOn`), an error under policy stop, or a source that ran out.
+ *
+ * @example
+ * ```ts
+ * const reason: EndReason = "exhausted";
+ * ```
+ */
 export type EndReason = "cancel" | "error" | "exhausted";
 
-/** The error policy's answer for a failed tick. */
+/**
+ * The error policy's answer for a failed tick.
+ *
+ * @example
+ * ```ts
+ * const policy: Policy = error instanceof TypeError ? "stop" : "continue";
+ * ```
+ */
 export type Policy = "stop" | "continue";
 
-/** Something that happened: a command from the API, or a report from the driver or the target. */
+/**
+ * Something that happened: a command from the API, or a report from the driver or the target.
+ * Every event carries `now`; wakes carry their run and settlements their tick, so late ones are
+ * recognised.
+ *
+ * @example
+ * ```ts
+ * const events: TimerEvent[] = [
+ *   { type: "start", now: 0 },
+ *   { type: "wake", now: 0, run: 1 },
+ *   { type: "succeeded", now: 12, tick: 1, value: "v", sample: 0.5 },
+ * ];
+ * ```
+ */
 export type TimerEvent =
   | { readonly type: "start"; readonly now: number }
   | { readonly type: "cancel"; readonly now: number }
@@ -114,7 +167,16 @@ export type TimerEvent =
     }
   | { readonly type: "abandon"; readonly now: number; readonly tick: number };
 
-/** Something the runner must do. */
+/**
+ * Something the runner must do, in order, after committing the state.
+ *
+ * @example
+ * ```ts
+ * const [, effects] = step(sleepingState, { type: "wake", now: 1000, run: 1 });
+ * // [{ type: "invoke", tick: 1, hitCount: 0 }]
+ * for (const effect of effects) perform(effect);
+ * ```
+ */
 export type Effect =
   /** Call the target (or pull the source) now, as tick `tick`. */
   | { readonly type: "invoke"; readonly tick: number; readonly hitCount: number }
@@ -147,10 +209,24 @@ export type Effect =
   | { readonly type: "quiet" }
   | { readonly type: "log"; readonly level: "warn"; readonly message: string };
 
-/** What `step` returns: the state to commit, and the effects to perform in order. */
+/**
+ * What `step` returns: the state to commit, and the effects to perform in order.
+ *
+ * @example
+ * ```ts
+ * const [next, effects]: Transition = step(state, { type: "cancel", now: 42 });
+ * ```
+ */
 export type Transition = readonly [TimerState, readonly Effect[]];
 
-/** The state of a timer that has never started. `delay` in milliseconds. */
+/**
+ * The state of a timer that has never started. `delay` in milliseconds.
+ *
+ * @example
+ * ```ts
+ * const state = initialState({ mode: "fixed_delay", initialDelay: 0, jitter: 0, singleRun: undefined }, 5000);
+ * ```
+ */
 export function initialState(config: MachineConfig, delay: number): TimerState {
   return {
     config,
@@ -168,17 +244,42 @@ export function initialState(config: MachineConfig, delay: number): TimerState {
   };
 }
 
-/** True from `start` until the run ends (as `Timer.isRunning()`). */
+/**
+ * True from `start` until the run ends (as `Timer.isRunning()`).
+ *
+ * @example
+ * ```ts
+ * isRunning(step(initialState(config, 1000), { type: "start", now: 0 })[0]); // true
+ * ```
+ */
 export function isRunning(state: TimerState): boolean {
   return state.phase !== "idle" && state.phase !== "stopping";
 }
 
-/** True while an invocation of the target has not settled. */
+/**
+ * True while an invocation of the target has not settled.
+ *
+ * @example
+ * ```ts
+ * if (hasTickInFlight(state)) console.log("cancel() will wait for tick", state.ticks);
+ * ```
+ */
 export function hasTickInFlight(state: TimerState): boolean {
   return state.phase === "ticking" || state.phase === "stopping" || state.phase === "restarting";
 }
 
-/** Applies one event. Pure; throws `TimerStateError` for an illegal command. */
+/**
+ * Applies one event. Pure: the same state and event always give the same result, and neither is
+ * changed. Throws `TimerStateError` for an illegal command (the old state is still valid).
+ *
+ * @example
+ * ```ts
+ * let state = initialState(config, 1000);
+ * let effects: readonly Effect[];
+ * [state, effects] = step(state, { type: "start", now: 0 });   // [{ type: "wakeSoon", run: 1 }]
+ * [state, effects] = step(state, { type: "wake", now: 0, run: 1 }); // [{ type: "invoke", … }]
+ * ```
+ */
 export function step(state: TimerState, event: TimerEvent): Transition {
   // The same lookup as TABLE[state.phase][event.type], spelled as switches: they compile to
   // pointer compares where two computed-key lookups would go megamorphic (twice per tick).

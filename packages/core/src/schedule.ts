@@ -14,7 +14,16 @@
  * @module
  */
 
-/** Which of the two schedules a timer follows. */
+/**
+ * Which of the two schedules a timer follows: `"fixed_delay"` sleeps the delay after each tick
+ * ends; `"fixed_rate"` ticks on a grid anchored at the first tick and skips missed slots.
+ *
+ * @example
+ * ```ts
+ * const mode: Mode = "fixed_rate";
+ * new Timer(1, sample, { mode });
+ * ```
+ */
 export type Mode = "fixed_delay" | "fixed_rate";
 
 /**

@@ -2,7 +2,15 @@ import { describe } from "./duration.js";
 import { type Logger, writeLog } from "./logger.js";
 import { Ring } from "./ring.js";
 
-/** Options of `timer.subscribe()`. */
+/**
+ * Options of `timer.subscribe()`.
+ *
+ * @example
+ * ```ts
+ * const options: SubscribeOptions = { maxsize: 10, name: "metrics-sink" };
+ * const feed = timer.subscribe(options);
+ * ```
+ */
 export interface SubscribeOptions {
   /** Bound of the queue; on overflow the oldest value is dropped. `0` or omitted: unbounded. */
   maxsize?: number;

@@ -17,7 +17,16 @@ import type { Mode } from "./schedule.js";
 import { type SubscribeOptions, Subscription, type SubscriptionOwner } from "./subscription.js";
 import { classifyTarget, isThenable, type Target } from "./target.js";
 
-/** Options of {@link Timer.wait}. */
+/**
+ * Options of {@link Timer.wait}.
+ *
+ * @example
+ * ```ts
+ * await timer.wait({ hitCount: 1, timeout: "10s" }); // the first tick, within 10 s
+ * await timer.wait({ hits: 3 });                      // three more ticks
+ * await timer.wait({ timeout: 60 });                  // until it stops, or a minute
+ * ```
+ */
 export interface WaitOptions {
   /** Resolve when `hitCount` reaches this absolute count (wins over `hits`). */
   hitCount?: number;
@@ -30,7 +39,14 @@ export interface WaitOptions {
   timeout?: Duration;
 }
 
-/** Options of {@link Timer.cancel}. */
+/**
+ * Options of {@link Timer.cancel}.
+ *
+ * @example
+ * ```ts
+ * await timer.cancel({ timeout: "5s" }); // give a stuck tick 5 s, then move on
+ * ```
+ */
 export interface CancelOptions {
   /** Wait at most this long for the in-flight tick to settle; then resolve and log it as abandoned. */
   timeout?: Duration;
