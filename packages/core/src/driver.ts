@@ -31,8 +31,33 @@ export interface Driver {
    * re-arm and return it instead of allocating a new one.
    */
   setWake(at: number, wake: () => void, unref: boolean, spent?: WakeHandle): WakeHandle;
+  /**
+   * Optional: like `setWake`, for a deadline rather than a sleep of the timer — the timeout of
+   * `wait()`, `cancel()` or a group's `trigger()`. A driver that treats the two alike leaves it
+   * out; a mock that makes sleeps instant keeps deadlines on real time with it. Cleared with
+   * {@link Driver.clearWake}.
+   */
+  setDeadline?(at: number, fire: () => void): WakeHandle;
   /** Disarms a wake; after this it will not be called. Clearing a fired wake does nothing. */
   clearWake(handle: WakeHandle): void;
+}
+
+/**
+ * Arms a deadline on `driver`: its `setDeadline` if it has one, else `setWake`. Returns the
+ * function that disarms it.
+ *
+ * @example
+ * ```ts
+ * const disarm = armDeadline(realDriver, realDriver.now() + 5000, () => console.log("too late"));
+ * disarm(); // in time after all
+ * ```
+ */
+export function armDeadline(driver: Driver, at: number, fire: () => void): () => void {
+  const handle =
+    driver.setDeadline === undefined
+      ? driver.setWake(at, fire, false)
+      : driver.setDeadline(at, fire);
+  return () => driver.clearWake(handle);
 }
 
 /**

@@ -1,3 +1,4 @@
+import { armDeadline } from "./driver.js";
 import { describe, toMilliseconds } from "./duration.js";
 import { TimerTimeoutError } from "./errors.js";
 import { consoleLogger, type Logger, writeLog } from "./logger.js";
@@ -162,21 +163,18 @@ export class TimerGroup implements Iterable<Timer<any>>, AsyncDisposable {
     if (timeout === undefined) return all;
     const driver = this.#timers[0]?.driver ?? realDriver;
     return new Promise((resolve, reject) => {
-      const handle = driver.setWake(
-        driver.now() + timeout,
-        () =>
-          reject(
-            new TimerTimeoutError(`${String(this)}: trigger() timed out after ${timeout / 1000}s`),
-          ),
-        false,
+      const disarm = armDeadline(driver, driver.now() + timeout, () =>
+        reject(
+          new TimerTimeoutError(`${String(this)}: trigger() timed out after ${timeout / 1000}s`),
+        ),
       );
       all.then(
         (values) => {
-          driver.clearWake(handle);
+          disarm();
           resolve(values);
         },
         (error: unknown) => {
-          driver.clearWake(handle);
+          disarm();
           reject(error);
         },
       );

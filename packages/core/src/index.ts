@@ -12,7 +12,7 @@
  *
  * @packageDocumentation
  */
-export type { Driver, WakeHandle } from "./driver.js";
+export { armDeadline, type Driver, type WakeHandle } from "./driver.js";
 export type { Duration, DurationUnit } from "./duration.js";
 export { toMilliseconds } from "./duration.js";
 export { TimerCancelledError, TimerStateError, TimerTimeoutError } from "./errors.js";

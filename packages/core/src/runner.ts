@@ -9,7 +9,7 @@
  * and `step` is never entered from inside an effect. Since every transition starts from the
  * committed state, this is the same as queueing the event itself.
  */
-import type { Driver, WakeHandle } from "./driver.js";
+import { armDeadline, type Driver, type WakeHandle } from "./driver.js";
 import { TimerCancelledError } from "./errors.js";
 import type { LogLevel } from "./logger.js";
 import {
@@ -138,25 +138,20 @@ export class Runner {
     const tickPending = hasTickInFlight(this.state);
     if (!tickPending && this.#closing === undefined) return Promise.resolve();
     return new Promise<void>((resolve) => {
-      let timer: WakeHandle | undefined;
-      const done = { resolve: () => {} };
-      done.resolve = () => {
-        if (timer !== undefined) this.driver.clearWake(timer);
+      let disarm: (() => void) | undefined;
+      const done = (): void => {
+        disarm?.();
         resolve();
       };
       if (timeout !== undefined) {
-        timer = this.driver.setWake(
-          this.driver.now() + timeout,
-          () => {
-            timer = undefined;
-            this.#abandon();
-            done.resolve();
-          },
-          this.#unref,
-        );
+        disarm = armDeadline(this.driver, this.driver.now() + timeout, () => {
+          disarm = undefined;
+          this.#abandon(); // settles the machine; every waiting cancel() resolves with it
+          resolve();
+        });
       }
-      if (tickPending) this.#stopping.push(done);
-      else void this.#closing?.then(done.resolve);
+      if (tickPending) this.#stopping.push({ resolve: done });
+      else void this.#closing?.then(done);
     });
   }
 

@@ -1,4 +1,4 @@
-import type { Driver } from "./driver.js";
+import { armDeadline, type Driver } from "./driver.js";
 import { type Duration, describe, toMilliseconds } from "./duration.js";
 import { TimerCancelledError, TimerStateError, TimerTimeoutError } from "./errors.js";
 import {
@@ -464,8 +464,7 @@ export class Timer<T = unknown> implements AsyncIterable<T, undefined>, AsyncDis
   /** Calls `fn` after `ms` on this timer's driver; returns the disarm function. */
   #after(ms: number, fn: () => void): () => void {
     const driver = this.#runner.driver;
-    const handle = driver.setWake(driver.now() + ms, fn, false);
-    return () => driver.clearWake(handle);
+    return armDeadline(driver, driver.now() + ms, fn);
   }
 }
 

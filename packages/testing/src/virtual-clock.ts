@@ -1,4 +1,5 @@
 import { type Driver, type Duration, toMilliseconds, type WakeHandle } from "@async-timer/core";
+import { realClearTimeout, realSetImmediate, realSetTimeout } from "./real-timers.js";
 import { seededRandom } from "./seeded-random.js";
 
 /** Options of `new VirtualClock()`. */
@@ -333,19 +334,9 @@ function readLimit(options: RunOptions): number {
   return limit;
 }
 
-// The clock's own plumbing must keep working when a test fakes the globals (vi.useFakeTimers),
-// so it holds on to the real ones from load time — the opposite of what the real driver does.
-const realSetTimeout = globalThis.setTimeout;
-const realClearTimeout = globalThis.clearTimeout;
-const realSetImmediate = (globalThis as { setImmediate?: (fn: () => void) => unknown })
-  .setImmediate;
-
 /**
  * One macrotask: every promise continuation queued before it (and those they queue) runs first.
  */
 function settle(): Promise<void> {
-  return new Promise((resolve) => {
-    if (realSetImmediate !== undefined) realSetImmediate(resolve);
-    else realSetTimeout(resolve, 0);
-  });
+  return new Promise((resolve) => realSetImmediate(resolve));
 }

@@ -1,0 +1,181 @@
+import type { Driver } from "@async-timer/core";
+import { VirtualClock } from "./virtual-clock.js";
+
+/**
+ * One way of running timers on controlled time: the virtual clock, fake timers, or any future
+ * driver. The property suite and the compatibility tests are written against this interface, so
+ * the same checks run on every harness.
+ *
+ * @example
+ * ```ts
+ * const harness = virtualClockHarness();
+ * const timer = new Timer(1, () => 1, { driver: harness.driver }).start();
+ * await harness.advance(5000);
+ * console.log(timer.hitCount); // 6
+ * await timer.cancel();
+ * harness.dispose();
+ * ```
+ */
+export interface TimeHarness {
+  /** Shown in property names and failure messages. */
+  readonly name: string;
+  /** The `driver` option for timers on this harness; `undefined` means core's real driver. */
+  readonly driver: Driver | undefined;
+  /** Milliseconds on this harness's clock. */
+  now(): number;
+  /** Sleeps `ms` on this harness's clock (for targets and consumers that take time). */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /** Moves time forward by `ms`, running what falls due and settling continuations between. */
+  advance(ms: number): Promise<void>;
+  /** Lets pending promise continuations run without moving time. */
+  settle(): Promise<void>;
+  /** Timers (wakes) still armed on this harness's clock. */
+  pending(): number;
+  /** Undoes any global change (uninstalls fake timers). */
+  dispose(): void;
+}
+
+/**
+ * Timers on a {@link VirtualClock}.
+ *
+ * @example
+ * ```ts
+ * const harness = virtualClockHarness({ seed: 7 });
+ * new Timer(1, tick, { driver: harness.driver, jitter: 0.2 }); // jitter replays from seed 7
+ * ```
+ */
+export function virtualClockHarness(
+  options: { seed?: number } = {},
+): TimeHarness & { clock: VirtualClock } {
+  const clock = new VirtualClock({ seed: options.seed ?? 1, stallTimeout: 0 });
+  return {
+    name: "virtual clock",
+    clock,
+    driver: clock,
+    now: () => clock.now(),
+    sleep: (ms, signal) => sleepOn(clock, ms, signal),
+    advance: (ms) => clock.advance(`${ms}ms`),
+    settle: () => clock.settle(),
+    pending: () => clock.pending,
+    dispose: () => {},
+  };
+}
+
+/** The parts of an installed `@sinonjs/fake-timers` clock this harness uses. */
+export interface SinonClockLike {
+  now: number;
+  tickAsync(ms: number): Promise<number>;
+  countTimers(): number;
+  uninstall(): unknown;
+}
+
+/**
+ * Timers on core's **real** driver under `@sinonjs/fake-timers`: pass a clock from
+ * `FakeTimers.install()`. Proves the real driver behaves as on the virtual clock.
+ *
+ * @example
+ * ```ts
+ * import FakeTimers from "@sinonjs/fake-timers";
+ * const harness = fakeTimersHarness(FakeTimers.install());
+ * ```
+ */
+export function fakeTimersHarness(clock: SinonClockLike): TimeHarness {
+  const origin = clock.now;
+  return {
+    name: "@sinonjs/fake-timers",
+    driver: undefined,
+    now: () => clock.now - origin,
+    sleep: (ms, signal) => sleepWithGlobals(ms, signal),
+    advance: async (ms) => {
+      await clock.tickAsync(ms);
+    },
+    settle: async () => {
+      await clock.tickAsync(0);
+    },
+    pending: () => clock.countTimers(),
+    dispose: () => {
+      clock.uninstall();
+    },
+  };
+}
+
+/** The parts of vitest's `vi` this harness uses. */
+export interface ViLike {
+  useFakeTimers(): unknown;
+  useRealTimers(): unknown;
+  advanceTimersByTimeAsync(ms: number): Promise<unknown>;
+  getTimerCount(): number;
+}
+
+/**
+ * Timers on core's **real** driver under `vi.useFakeTimers()`: pass vitest's `vi`; the harness
+ * installs the fake timers and `dispose()` restores the real ones.
+ *
+ * @example
+ * ```ts
+ * import { vi } from "vitest";
+ * const harness = vitestFakeTimersHarness(vi);
+ * ```
+ */
+export function vitestFakeTimersHarness(vi: ViLike): TimeHarness {
+  vi.useFakeTimers();
+  const origin = performance.now();
+  return {
+    name: "vi.useFakeTimers()",
+    driver: undefined,
+    now: () => performance.now() - origin,
+    sleep: (ms, signal) => sleepWithGlobals(ms, signal),
+    advance: async (ms) => {
+      await vi.advanceTimersByTimeAsync(ms);
+    },
+    settle: async () => {
+      await vi.advanceTimersByTimeAsync(0);
+    },
+    pending: () => vi.getTimerCount(),
+    dispose: () => {
+      vi.useRealTimers();
+    },
+  };
+}
+
+/** Sleeps `ms` on a driver's clock, ending early (rejecting with the reason) if `signal` aborts. */
+export function sleepOn(driver: Driver, ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    const onAbort = () => {
+      driver.clearWake(handle);
+      reject(signal?.reason);
+    };
+    const handle = driver.setWake(
+      driver.now() + ms,
+      () => {
+        signal?.removeEventListener("abort", onAbort);
+        resolve();
+      },
+      false,
+    );
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/** Sleeps with the global (possibly faked) `setTimeout`. */
+function sleepWithGlobals(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    const onAbort = () => {
+      globalThis.clearTimeout(handle);
+      reject(signal?.reason);
+    };
+    const handle = globalThis.setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
