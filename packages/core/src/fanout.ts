@@ -33,7 +33,7 @@ export interface RunRecord {
 }
 
 interface IteratorWaiter<T> extends Settle<IteratorResult<T, undefined>> {
-  readonly iterator: TimerIterator<T>;
+  readonly iterator: TimerIterator<unknown>;
 }
 
 const DONE: IteratorResult<never, undefined> = Object.freeze({ done: true, value: undefined });
@@ -89,12 +89,12 @@ export class Fanout<T> {
   }
 
   /** @internal Called by an iterator's `next()`. */
-  awaitNext(iterator: TimerIterator<T>): Promise<IteratorResult<T, undefined>> {
+  awaitNext(iterator: TimerIterator<unknown>): Promise<IteratorResult<T, undefined>> {
     return new Promise((resolve, reject) => this.#iterators.push({ iterator, resolve, reject }));
   }
 
   /** @internal Called by an iterator's `return()`. */
-  forget(iterator: TimerIterator<T>): void {
+  forget(iterator: TimerIterator<unknown>): void {
     for (const waiter of this.#iterators.filter((w) => w.iterator === iterator)) {
       remove(this.#iterators, waiter);
       waiter.resolve(DONE);
@@ -199,18 +199,22 @@ export class Fanout<T> {
 export class TimerIterator<T> implements AsyncIterableIterator<T, undefined> {
   /** @internal The stopping error reached this iterator already. */
   failureDelivered = false;
-  readonly #fanout: Fanout<T>;
+  readonly #fanout: Fanout<unknown>;
   readonly #run: RunRecord;
   #returned = false;
 
-  constructor(fanout: Fanout<T>, run: RunRecord) {
+  constructor(fanout: Fanout<unknown>, run: RunRecord) {
     this.#fanout = fanout;
     this.#run = run;
   }
 
   next(): Promise<IteratorResult<T, undefined>> {
     if (this.#returned) return Promise.resolve(DONE);
-    if (!this.#run.ended) return this.#fanout.awaitNext(this);
+    if (!this.#run.ended) {
+      return this.#fanout.awaitNext(this as TimerIterator<unknown>) as Promise<
+        IteratorResult<T, undefined>
+      >;
+    }
     this.#returned = true;
     const failure = this.#run.failure;
     if (failure !== undefined && !this.failureDelivered) {
@@ -222,7 +226,7 @@ export class TimerIterator<T> implements AsyncIterableIterator<T, undefined> {
 
   return(): Promise<IteratorResult<T, undefined>> {
     this.#returned = true;
-    this.#fanout.forget(this);
+    this.#fanout.forget(this as TimerIterator<unknown>);
     return Promise.resolve(DONE);
   }
 

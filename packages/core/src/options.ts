@@ -21,33 +21,37 @@ import type { Timer } from "./timer.js";
  * ```
  */
 export interface TimerOptions<T> {
+  // Every option also accepts `undefined` (the same as leaving it out), for callers that build
+  // options from possibly-missing values under `exactOptionalPropertyTypes`.
   /** `"fixed_delay"` (default): sleep `delay` after each tick ends. `"fixed_rate"`: tick on a fixed grid. */
-  mode?: Mode;
+  mode?: Mode | undefined;
   /** Time from `start()` to the first tick. Default 0: the first tick fires at `start()`. Never jittered. */
-  initialDelay?: Duration;
+  initialDelay?: Duration | undefined;
   /** Fraction in `[0, 1]`: each sleep is multiplied by a random factor in `[1 − jitter, 1 + jitter]`. */
-  jitter?: number;
+  jitter?: number | undefined;
   /** Shown by `toString()`/`util.inspect` and in every log line. */
-  name?: string;
+  name?: string | undefined;
   /** Promises or signals that cancel the timer when they settle or abort (Python's `cancel_aws`). Single-run. */
-  cancelOn?: Iterable<PromiseLike<unknown> | AbortSignal>;
+  cancelOn?: Iterable<PromiseLike<unknown> | AbortSignal> | undefined;
   /** Cancels the timer when it aborts, like one entry of `cancelOn`. Single-run. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /**
    * Called first when a tick throws or rejects. Return `"continue"` to keep the schedule;
    * `"stop"` or nothing ends the run (the default without `onError`, which also logs the error).
    */
-  onError?: (error: unknown, timer: Timer<T>) => "stop" | "continue" | undefined | void;
+  onError?:
+    | ((error: unknown, timer: Timer<T>) => "stop" | "continue" | undefined | void)
+    | undefined;
   /** Called once per run, when it ends for any reason. */
-  onCancel?: (timer: Timer<T>) => void;
+  onCancel?: ((timer: Timer<T>) => void) | undefined;
   /** Where log lines go; default: warn and error through `console`. */
-  logger?: Logger;
+  logger?: Logger | undefined;
   /** Start right away (Python's `start=True`). */
-  start?: boolean;
+  start?: boolean | undefined;
   /** Node, Deno, Bun: a sleeping timer does not keep the process alive. */
-  unref?: boolean;
+  unref?: boolean | undefined;
   /** The runtime driver; the real one ({@link realDriver}) by default. */
-  driver?: Driver;
+  driver?: Driver | undefined;
 }
 
 /** {@link TimerOptions} checked and with defaults filled in. Durations in milliseconds. */

@@ -23,11 +23,20 @@ interface Pending<T> {
   reject(error: unknown): void;
 }
 
+/** How the timer feeds a subscription; kept off the subscription's public type. */
+export interface SubscriptionSink {
+  /** A tick's value arrives. */
+  push(value: unknown): void;
+  /** The run is over: deliver the buffer, then end (or throw `error`). */
+  end(error?: { readonly error: unknown }): void;
+}
+
 /** What a subscription needs from its timer. */
 export interface SubscriptionOwner {
   readonly logger: Logger;
   readonly timerName: string | undefined;
-  detach(subscription: object): void;
+  attach(sink: SubscriptionSink): void;
+  detach(sink: SubscriptionSink): void;
 }
 
 const DONE: IteratorResult<never, undefined> = Object.freeze({ done: true, value: undefined });
@@ -56,9 +65,12 @@ export class Subscription<T> implements AsyncIterableIterator<T, undefined>, Asy
   readonly name: string;
   /** The queue bound; `0` means unbounded. */
   readonly maxsize: number;
-  readonly #buffer = new Ring<T>();
-  readonly #pending: Pending<T>[] = [];
+  // Internals hold `unknown`, so that T appears only where a consumer reads: that keeps
+  // Subscription<number> assignable to Subscription<unknown>.
+  readonly #buffer = new Ring<unknown>();
+  readonly #pending: Pending<unknown>[] = [];
   readonly #owner: SubscriptionOwner;
+  readonly #sink: SubscriptionSink;
   #dropped = 0;
   /** `open`, then `ending` once the run is over (the buffer still drains), then `closed`. */
   #state: "open" | "ending" | "closed" = "open";
@@ -69,6 +81,8 @@ export class Subscription<T> implements AsyncIterableIterator<T, undefined>, Asy
     this.#owner = owner;
     this.name = name;
     this.maxsize = maxsize;
+    this.#sink = { push: (value) => this.#push(value), end: (error) => this.#end(error) };
+    owner.attach(this.#sink);
   }
 
   /** Values buffered and not yet consumed (the end-of-stream marker does not count). */
@@ -102,7 +116,9 @@ export class Subscription<T> implements AsyncIterableIterator<T, undefined>, Asy
       return Promise.resolve({ done: false, value: this.#buffer.shift() as T });
     }
     if (this.#state === "open") {
-      return new Promise((resolve, reject) => this.#pending.push({ resolve, reject }));
+      return new Promise((resolve, reject) =>
+        this.#pending.push({ resolve: resolve as Pending<unknown>["resolve"], reject }),
+      );
     }
     return this.#finish();
   }
@@ -123,7 +139,7 @@ export class Subscription<T> implements AsyncIterableIterator<T, undefined>, Asy
     this.#state = "closed";
     this.#buffer.clear();
     this.#error = undefined;
-    this.#owner.detach(this);
+    this.#owner.detach(this.#sink);
     for (const pending of this.#pending.splice(0)) pending.resolve(DONE);
   }
 
@@ -141,8 +157,7 @@ export class Subscription<T> implements AsyncIterableIterator<T, undefined>, Asy
     return this.toString();
   }
 
-  /** @internal A tick's value arrives. */
-  push(value: T): void {
+  #push(value: unknown): void {
     if (this.#state !== "open") return;
     const waiter = this.#pending.shift();
     if (waiter !== undefined) {
@@ -162,8 +177,7 @@ export class Subscription<T> implements AsyncIterableIterator<T, undefined>, Asy
     this.#buffer.push(value);
   }
 
-  /** @internal The run is over: deliver the buffer, then end (or throw `error`). */
-  end(error?: { readonly error: unknown }): void {
+  #end(error?: { readonly error: unknown }): void {
     if (this.#state !== "open") return;
     this.#state = "ending";
     this.#error = error;
@@ -178,7 +192,7 @@ export class Subscription<T> implements AsyncIterableIterator<T, undefined>, Asy
     this.#error = undefined;
     if (this.#state === "ending") {
       this.#state = "closed";
-      this.#owner.detach(this);
+      this.#owner.detach(this.#sink);
     }
     return failure === undefined ? Promise.resolve(DONE) : Promise.reject(failure.error);
   }

@@ -14,7 +14,12 @@ import { isAbortSignal, resolveOptions, type TimerOptions } from "./options.js";
 import { realDriver } from "./real-driver.js";
 import { Runner, type RunnerHost } from "./runner.js";
 import type { Mode } from "./schedule.js";
-import { type SubscribeOptions, Subscription, type SubscriptionOwner } from "./subscription.js";
+import {
+  type SubscribeOptions,
+  Subscription,
+  type SubscriptionOwner,
+  type SubscriptionSink,
+} from "./subscription.js";
 import { classifyTarget, isThenable, type Target } from "./target.js";
 
 /**
@@ -93,15 +98,17 @@ export class Timer<T = unknown> implements AsyncIterable<T, undefined>, AsyncDis
   readonly mode: Mode;
 
   readonly #runner: Runner;
-  readonly #fanout = new Fanout<T>();
-  readonly #subscriptions = new Set<Subscription<T>>();
+  // Internals hold `unknown` (and callbacks take `Timer<any>`), so that T appears only where a
+  // caller reads a value: that keeps Timer<number> assignable to Timer<unknown>.
+  readonly #fanout = new Fanout<unknown>();
+  readonly #subscriptions = new Set<SubscriptionSink>();
   readonly #owner: SubscriptionOwner;
   readonly #logger: Logger;
-  readonly #onError: TimerOptions<T>["onError"];
-  readonly #onCancel: TimerOptions<T>["onCancel"];
+  readonly #onError: ((error: unknown, timer: Timer<any>) => unknown) | undefined;
+  readonly #onCancel: ((timer: Timer<any>) => void) | undefined;
   readonly #signals: readonly AbortSignal[];
   #run: RunRecord = ENDED;
-  #lastResult: T | undefined;
+  #lastResult: unknown;
   #lastTickAt: number | undefined;
   #lastTickMono: number | undefined;
   /** A `cancelOn` promise settled: every run of this timer ends at once. */
@@ -145,7 +152,8 @@ export class Timer<T = unknown> implements AsyncIterable<T, undefined>, AsyncDis
     this.#owner = {
       logger: this.#logger,
       timerName: this.name,
-      detach: (subscription) => this.#subscriptions.delete(subscription as Subscription<T>),
+      attach: (sink) => this.#subscriptions.add(sink),
+      detach: (sink) => this.#subscriptions.delete(sink),
     };
     for (const entry of resolved.cancelOn) {
       if (!isAbortSignal(entry)) this.#watch(entry);
@@ -165,7 +173,7 @@ export class Timer<T = unknown> implements AsyncIterable<T, undefined>, AsyncDis
 
   /** The last successful tick's value; `undefined` before the first. Never blocks. */
   get lastResult(): T | undefined {
-    return this.#lastResult;
+    return this.#lastResult as T | undefined;
   }
 
   /** When the last successful tick completed, in epoch milliseconds (`Date.now()`). */
@@ -243,7 +251,7 @@ export class Timer<T = unknown> implements AsyncIterable<T, undefined>, AsyncDis
         new TimerCancelledError("join() was called on a timer that is not running"),
       );
     }
-    return this.#fanout.join();
+    return this.#fanout.join() as Promise<T>;
   }
 
   /**
@@ -272,7 +280,11 @@ export class Timer<T = unknown> implements AsyncIterable<T, undefined>, AsyncDis
       );
     }
     return new Promise((resolve, reject) => {
-      const waiter: CountWaiter<T> = { until, resolve, reject };
+      const waiter: CountWaiter<unknown> = {
+        until,
+        resolve: resolve as (value: unknown) => void,
+        reject,
+      };
       if (timeout !== undefined) {
         waiter.cancelTimeout = this.#after(timeout, () => {
           if (!this.#fanout.removeCount(waiter)) return;
@@ -288,12 +300,12 @@ export class Timer<T = unknown> implements AsyncIterable<T, undefined>, AsyncDis
   }
 
   #waitForStop(timeout: number | undefined): Promise<T | undefined> {
-    if (!this.isRunning()) return Promise.resolve(this.#lastResult);
+    if (!this.isRunning()) return Promise.resolve(this.#lastResult as T | undefined);
     return new Promise((resolve, reject) => {
-      const waiter: StopWaiter<T> = { resolve, reject };
+      const waiter: StopWaiter<unknown> = { resolve: resolve as (value: unknown) => void, reject };
       if (timeout !== undefined) {
         waiter.cancelTimeout = this.#after(timeout, () => {
-          if (this.#fanout.removeStop(waiter)) resolve(this.#lastResult);
+          if (this.#fanout.removeStop(waiter)) resolve(this.#lastResult as T | undefined);
         });
       }
       this.#fanout.addStop(waiter);
@@ -317,7 +329,7 @@ export class Timer<T = unknown> implements AsyncIterable<T, undefined>, AsyncDis
     }
     const tick = this.#runner.state.ticks + 1;
     this.#runner.dispatch({ type: "trigger", now: this.#runner.driver.now() });
-    return this.#fanout.trigger(tick);
+    return this.#fanout.trigger(tick) as Promise<T>;
   }
 
   /**
@@ -350,18 +362,16 @@ export class Timer<T = unknown> implements AsyncIterable<T, undefined>, AsyncDis
       throw new TypeError(`subscribe(options): name must be a string; got ${describe(name)}`);
     }
     this.#subscribed++;
-    const subscription = new Subscription<T>(
+    return new Subscription<T>(
       this.#owner,
       name ?? `${this.name ?? "timer"}#${this.#subscribed}`,
       maxsize,
     );
-    this.#subscriptions.add(subscription);
-    return subscription;
   }
 
   /** Latest-value iteration: `for await (const value of timer)`; ends when the timer stops. */
   [Symbol.asyncIterator](): AsyncIterableIterator<T, undefined> {
-    return new TimerIterator(this.#fanout, this.#run);
+    return new TimerIterator<T>(this.#fanout, this.#run);
   }
 
   /** `await using timer = new Timer(…).start()` cancels it when the scope exits. */
@@ -385,12 +395,12 @@ export class Timer<T = unknown> implements AsyncIterable<T, undefined>, AsyncDis
 
   readonly #host: RunnerHost = {
     publish: (tick, value, hitCount, at) => {
-      this.#lastResult = value as T;
+      this.#lastResult = value;
       this.#lastTickMono = at;
       this.#lastTickAt = undefined;
-      this.#fanout.publish(tick, value as T, hitCount);
+      this.#fanout.publish(tick, value, hitCount);
       if (this.#subscriptions.size > 0) {
-        for (const subscription of this.#subscriptions) subscription.push(value as T);
+        for (const subscription of this.#subscriptions) subscription.push(value);
       }
     },
     fail: (tick, error, final) => {

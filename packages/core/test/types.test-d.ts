@@ -93,3 +93,18 @@ describe("misuse is a compile error", () => {
     new Timer(1, 42);
   });
 });
+
+describe("a timer of a narrower value type can be used where a wider one is expected", () => {
+  it("Timer and Subscription are covariant in their value type", () => {
+    expectTypeOf<Timer<number>>().toMatchTypeOf<Timer<unknown>>();
+    expectTypeOf<Timer<"a">>().toMatchTypeOf<Timer<string>>();
+    expectTypeOf<Subscription<number>>().toMatchTypeOf<Subscription<unknown>>();
+    const stopAll = (timers: readonly Timer<unknown>[]) =>
+      Promise.all(timers.map((t) => t.cancel()));
+    void stopAll([new Timer(1, () => 1), new Timer(1, async () => "s")]);
+  });
+
+  it("but not the other way round", () => {
+    expectTypeOf<Timer<unknown>>().not.toMatchTypeOf<Timer<number>>();
+  });
+});

@@ -29,8 +29,12 @@ export interface TimeHarness {
   advance(ms: number): Promise<void>;
   /** Lets pending promise continuations run without moving time. */
   settle(): Promise<void>;
+  /** Runs the next armed timer (moving time to it); `false` when none is armed. */
+  next(): Promise<boolean>;
   /** Timers (wakes) still armed on this harness's clock. */
   pending(): number;
+  /** How far, in ms, a wake may land after its exact time (the real driver rounds sleeps up to whole ms). */
+  readonly resolution: number;
   /** Undoes any global change (uninstalls fake timers). */
   dispose(): void;
 }
@@ -56,7 +60,9 @@ export function virtualClockHarness(
     sleep: (ms, signal) => sleepOn(clock, ms, signal),
     advance: (ms) => clock.advance(`${ms}ms`),
     settle: () => clock.settle(),
+    next: () => clock.next(),
     pending: () => clock.pending,
+    resolution: 0,
     dispose: () => {},
   };
 }
@@ -65,6 +71,7 @@ export function virtualClockHarness(
 export interface SinonClockLike {
   now: number;
   tickAsync(ms: number): Promise<number>;
+  nextAsync(): Promise<number>;
   countTimers(): number;
   uninstall(): unknown;
 }
@@ -92,7 +99,13 @@ export function fakeTimersHarness(clock: SinonClockLike): TimeHarness {
     settle: async () => {
       await clock.tickAsync(0);
     },
+    next: async () => {
+      if (clock.countTimers() === 0) return false;
+      await clock.nextAsync();
+      return true;
+    },
     pending: () => clock.countTimers(),
+    resolution: 1,
     dispose: () => {
       clock.uninstall();
     },
@@ -104,6 +117,7 @@ export interface ViLike {
   useFakeTimers(): unknown;
   useRealTimers(): unknown;
   advanceTimersByTimeAsync(ms: number): Promise<unknown>;
+  advanceTimersToNextTimerAsync(): Promise<unknown>;
   getTimerCount(): number;
 }
 
@@ -131,7 +145,13 @@ export function vitestFakeTimersHarness(vi: ViLike): TimeHarness {
     settle: async () => {
       await vi.advanceTimersByTimeAsync(0);
     },
+    next: async () => {
+      if (vi.getTimerCount() === 0) return false;
+      await vi.advanceTimersToNextTimerAsync();
+      return true;
+    },
     pending: () => vi.getTimerCount(),
+    resolution: 1,
     dispose: () => {
       vi.useRealTimers();
     },
@@ -178,4 +198,43 @@ function sleepWithGlobals(ms: number, signal?: AbortSignal): Promise<void> {
     }, ms);
     signal?.addEventListener("abort", onAbort, { once: true });
   });
+}
+
+/**
+ * Runs `harness` timer by timer until `promise` settles, and returns (or throws) its outcome;
+ * throws instead of hanging when no timer is left that could settle it, or after `limit` timers.
+ *
+ * @example
+ * ```ts
+ * const value = await runUntil(harness, timer.join());
+ * ```
+ */
+export async function runUntil<T>(
+  harness: TimeHarness,
+  promise: PromiseLike<T>,
+  limit = 100_000,
+): Promise<T> {
+  let outcome: { ok: true; value: T } | { ok: false; error: unknown } | undefined;
+  Promise.resolve(promise).then(
+    (value) => {
+      outcome = { ok: true, value };
+    },
+    (error: unknown) => {
+      outcome = { ok: false, error };
+    },
+  );
+  for (let ran = 0; ; ran++) {
+    await harness.settle();
+    if (outcome !== undefined) break;
+    if (ran >= limit)
+      throw new RangeError(`runUntil(): still pending after ${limit} timers on ${harness.name}`);
+    if (!(await harness.next())) {
+      throw new Error(
+        `runUntil(): still pending on ${harness.name} and no timer is left that could settle it`,
+      );
+    }
+  }
+  const settled = outcome as { ok: true; value: T } | { ok: false; error: unknown };
+  if (settled.ok) return settled.value;
+  throw settled.error;
 }

@@ -5,6 +5,7 @@
  */
 export {
   fakeTimersHarness,
+  runUntil,
   type SinonClockLike,
   sleepOn,
   type TimeHarness,

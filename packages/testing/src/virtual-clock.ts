@@ -12,7 +12,7 @@ export interface VirtualClockOptions {
    * Real seconds to wait, with wakes pending and nobody advancing the clock, before reporting
    * that a test is awaiting virtual time that never comes. `0` turns the check off. Default 2.
    */
-  stallTimeout?: number;
+  stallTimeout?: Duration;
   /** What to do on a stall: throw an uncaught error (the test runner reports it), or warn. Default `"throw"`. */
   onStall?: "throw" | "warn";
 }

@@ -1,0 +1,1114 @@
+/**
+ * The timer's contract as named, driver-independent properties. Each runs real timers on a
+ * {@link TimeHarness} made from a generated seed, records what the target did, and checks one
+ * clause of the contract against that record.
+ *
+ * @module
+ */
+import { Timer, TimerCancelledError, TimerStateError, TimerTimeoutError } from "@async-timer/core";
+import { initialState, step, type TimerEvent, type TimerState } from "@async-timer/core/machine";
+import fc from "fast-check";
+import {
+  type ConsumerBehaviour,
+  consumerBehaviour,
+  type TimedCall,
+  tickScript,
+  timedCalls,
+  timerSpec,
+} from "./arbitraries.js";
+import { runUntil, type TimeHarness } from "./harness.js";
+import { realSetImmediate } from "./real-timers.js";
+import {
+  advanceTo,
+  ScriptedError,
+  scriptedTarget,
+  stop,
+  type TickBehaviour,
+  TickLog,
+  type TimerSpec,
+  toOptions,
+} from "./scenario.js";
+
+/** Makes a fresh harness for one run of a property, from a generated seed. */
+export type HarnessFactory = (seed: number) => TimeHarness;
+
+/**
+ * A named clause of the contract, checkable on any harness.
+ *
+ * @example
+ * ```ts
+ * for (const invariant of invariants) {
+ *   await fc.assert(invariant.property((seed) => virtualClockHarness({ seed })), { numRuns: 50 });
+ * }
+ * ```
+ */
+export interface Invariant {
+  readonly name: InvariantName;
+  /** The clause, in one sentence. */
+  readonly description: string;
+  readonly property: (harness: HarnessFactory) => fc.IAsyncProperty<never> | fc.IProperty<never>;
+}
+
+/**
+ * The names of the invariants, as `checkInvariant` and the test titles use them.
+ *
+ * @example
+ * ```ts
+ * const name: InvariantName = "no-overlap";
+ * ```
+ */
+export type InvariantName =
+  | "no-overlap"
+  | "fixed-delay-spacing"
+  | "fixed-rate-slots"
+  | "jitter-bounds"
+  | "trigger-freshness"
+  | "subscription-completeness"
+  | "bounded-drop-oldest"
+  | "drop-oldest-keeps-sentinel"
+  | "latest-value-fanout"
+  | "wait-semantics"
+  | "join-semantics"
+  | "cancel-quiescence"
+  | "generator-close-on-cancel"
+  | "restartability"
+  | "error-delivery-order"
+  | "no-unhandled-rejection"
+  | "machine-purity";
+
+const seed = fc.integer({ min: 1, max: 2 ** 31 - 1 });
+const limits = { maxDelay: 1000, maxWork: 1500 };
+const successes = tickScript(limits, { failures: false });
+const anything = tickScript(limits);
+
+/** Runs `body` on a fresh harness and always disposes of it. */
+function onHarness<A extends unknown[]>(
+  make: HarnessFactory,
+  arbitraries: { [K in keyof A]: fc.Arbitrary<A[K]> },
+  body: (harness: TimeHarness, ...values: A) => Promise<void>,
+): fc.IAsyncProperty<never> {
+  const property = fc.asyncProperty(seed, ...arbitraries, async (s: number, ...values: A) => {
+    const harness = make(s);
+    try {
+      await body(harness, ...values);
+    } finally {
+      harness.dispose();
+    }
+  });
+  return property as unknown as fc.IAsyncProperty<never>;
+}
+
+function scripted(
+  harness: TimeHarness,
+  spec: TimerSpec,
+  script: readonly TickBehaviour[],
+  extra = {},
+) {
+  const log = new TickLog();
+  const warnings: string[] = [];
+  const timer = new Timer(
+    `${spec.delay}ms`,
+    scriptedTarget(harness, script, log),
+    toOptions<number>(spec, harness, {
+      onError: () => "continue",
+      logger: { warn: (line: string) => warnings.push(line) },
+      ...extra,
+    }),
+  );
+  return { log, warnings, timer };
+}
+
+function begin(timer: Timer<number>, log: TickLog): void {
+  timer.start();
+  log.run++;
+}
+
+/** How long to run a schedule so that it shows about `ticks` ticks at the generated sizes. */
+function span(spec: TimerSpec, ticks: number): number {
+  return spec.initialDelay + ticks * (spec.delay * 2 + limits.maxWork);
+}
+
+function check(condition: boolean, message: () => string): void {
+  if (!condition) throw new Error(message());
+}
+
+function near(actual: number | undefined, expected: number, tolerance: number): boolean {
+  return actual !== undefined && Math.abs(actual - expected) <= tolerance + 1e-6;
+}
+
+/** Reads `feed` the way `behaviour` says; resolves with how many values it shed itself. */
+async function consume(
+  harness: TimeHarness,
+  feed: AsyncIterable<number> & { qsize?: number; dropOldest?(n: number): number },
+  behaviour: ConsumerBehaviour,
+  received: number[],
+): Promise<number> {
+  let shed = 0;
+  for await (const value of feed) {
+    received.push(value);
+    if (behaviour.kind === "shedding" && feed.qsize !== undefined && feed.qsize > behaviour.above) {
+      shed += feed.dropOldest?.(feed.qsize - 1) ?? 0;
+    }
+    if (behaviour.kind !== "fast") await harness.sleep(behaviour.ms);
+  }
+  return shed;
+}
+
+// ─── The invariants ──────────────────────────────────────────────────────────────────────────
+
+const noOverlap: Invariant = {
+  name: "no-overlap",
+  description: "At most one invocation of the target is ever in flight, whatever is called when.",
+  property: (make) =>
+    onHarness(
+      make,
+      [
+        timerSpec(limits),
+        anything,
+        timedCalls({
+          ...limits,
+          horizon: 15_000,
+          calls: fc.constantFrom<TimedCall["call"]>(
+            { kind: "start" },
+            { kind: "cancel" },
+            { kind: "trigger" },
+            { kind: "setDelay", ms: 7 },
+          ),
+        }),
+      ],
+      async (harness, spec, script, plan) => {
+        const { log, timer } = scripted(harness, spec, script);
+        begin(timer, log);
+        for (const { at, call } of plan) {
+          await advanceTo(harness, at);
+          if (call.kind === "start") {
+            try {
+              begin(timer, log);
+            } catch (error) {
+              check(error instanceof TimerStateError, () => `start() threw ${String(error)}`);
+            }
+          } else if (call.kind === "cancel") void timer.cancel();
+          else if (call.kind === "trigger") timer.trigger().catch(() => {});
+          else if (call.kind === "setDelay") timer.setDelay(`${call.ms}ms`);
+        }
+        await advanceTo(harness, 20_000);
+        await stop(harness, timer);
+        check(log.maxInFlight <= 1, () => `${log.maxInFlight} ticks were in flight at once`);
+      },
+    ),
+};
+
+const fixedDelaySpacing: Invariant = {
+  name: "fixed-delay-spacing",
+  description:
+    "Under fixed_delay the first tick fires after initialDelay and each sleep, from a tick's end to the next start, lasts delay × a factor in [1 − jitter, 1 + jitter].",
+  property: (make) =>
+    onHarness(
+      make,
+      [timerSpec(limits).map((s) => ({ ...s, mode: "fixed_delay" as const })), anything],
+      async (harness, spec, script) => {
+        const { log, timer } = scripted(harness, spec, script);
+        begin(timer, log);
+        await advanceTo(harness, span(spec, 12));
+        await stop(harness, timer);
+        const ticks = log.ticks;
+        const r = harness.resolution;
+        check(
+          near(ticks[0]?.start, spec.initialDelay, r),
+          () => `first tick at ${ticks[0]?.start}, not ${spec.initialDelay}`,
+        );
+        for (let k = 0; k + 1 < ticks.length; k++) {
+          const end = ticks[k]?.end as number;
+          const gap = (ticks[k + 1]?.start as number) - end;
+          const low = spec.delay * (1 - spec.jitter) - r;
+          const high = spec.delay * (1 + spec.jitter) + r;
+          check(
+            gap >= low - 1e-6 && gap <= high + 1e-6,
+            () => `sleep after tick ${k + 1} lasted ${gap} ms, outside [${low}, ${high}]`,
+          );
+        }
+      },
+    ),
+};
+
+const fixedRateSlots: Invariant = {
+  name: "fixed-rate-slots",
+  description:
+    "Under fixed_rate every tick starts on a slot anchor + k·delay; after a tick the next one takes the first slot at or after its end, and the slots passed over are logged as skipped, with their count.",
+  property: (make) =>
+    onHarness(
+      make,
+      [timerSpec(limits).map((s) => ({ ...s, mode: "fixed_rate" as const, jitter: 0 })), anything],
+      async (harness, spec, script) => {
+        const { log, timer, warnings } = scripted(harness, spec, script);
+        begin(timer, log);
+        await advanceTo(harness, span(spec, 12));
+        await stop(harness, timer);
+        const ticks = log.ticks;
+        const anchor = spec.initialDelay;
+        const r = harness.resolution;
+        const expectedSkips: number[] = [];
+        let slot = 0;
+        check(
+          near(ticks[0]?.start, anchor, r),
+          () => `first tick at ${ticks[0]?.start}, not ${anchor}`,
+        );
+        for (let i = 0; i + 1 < ticks.length; i++) {
+          const end = ticks[i]?.end as number;
+          let next = slot + 1;
+          while (anchor + next * spec.delay < end) next++;
+          const start = ticks[i + 1]?.start as number;
+          check(
+            near(start, anchor + next * spec.delay, r),
+            () =>
+              `tick ${i + 2} started at ${start}; its slot was ${anchor + next * spec.delay} (tick ${i + 1} ended at ${end})`,
+          );
+          if (next - slot - 1 > 0) expectedSkips.push(next - slot - 1);
+          slot = next;
+        }
+        const logged = warnings.map((line) => Number(/skipped (\d+)/.exec(line)?.[1]));
+        check(
+          logged.slice(0, expectedSkips.length).join() === expectedSkips.join(),
+          () => `skips logged ${JSON.stringify(logged)}, expected ${JSON.stringify(expectedSkips)}`,
+        );
+      },
+    ),
+};
+
+const jitterBounds: Invariant = {
+  name: "jitter-bounds",
+  description:
+    "Under fixed_rate with jitter, each tick starts within jitter·delay of its own slot — jitter never causes a skip and displacements never add up to drift.",
+  property: (make) =>
+    onHarness(
+      make,
+      [
+        timerSpec(limits).map((s) => ({
+          ...s,
+          mode: "fixed_rate" as const,
+          delay: Math.max(s.delay, 5),
+        })),
+        fc.double({ min: 0.01, max: 1, noNaN: true }),
+      ],
+      async (harness, spec, jitter) => {
+        const { log, timer, warnings } = scripted(harness, { ...spec, jitter }, [
+          { kind: "returns" },
+        ]);
+        begin(timer, log);
+        await advanceTo(harness, spec.initialDelay + 40 * spec.delay);
+        await stop(harness, timer);
+        check(warnings.length === 0, () => `jitter alone caused a skip: ${warnings[0]}`);
+        log.ticks.forEach((tick, k) => {
+          const slot = spec.initialDelay + k * spec.delay;
+          check(
+            Math.abs(tick.start - slot) <= jitter * spec.delay + harness.resolution + 1e-6,
+            () =>
+              `tick ${k + 1} started at ${tick.start}, ${tick.start - slot} ms from its slot ${slot} (jitter ${jitter}, delay ${spec.delay})`,
+          );
+        });
+        check(log.ticks.length >= 30, () => `only ${log.ticks.length} ticks in 40 periods`);
+      },
+    ),
+};
+
+const triggerFreshness: Invariant = {
+  name: "trigger-freshness",
+  description:
+    "trigger() resolves with the value (or rejects with the error) of the very next invocation, which starts after the call — at once if the timer sleeps; calls waiting for the same tick share it.",
+  property: (make) =>
+    onHarness(
+      make,
+      [
+        timerSpec(limits),
+        anything,
+        fc
+          .array(fc.integer({ min: 0, max: 8000 }), { minLength: 1, maxLength: 8 })
+          .map((a) => a.sort((x, y) => x - y)),
+      ],
+      async (harness, spec, script, times) => {
+        const { log, timer } = scripted(harness, spec, script);
+        begin(timer, log);
+        const outcomes: {
+          at: number;
+          before: number;
+          sleeping: boolean;
+          settled?: { n: number } | { error: unknown };
+        }[] = [];
+        for (const at of times) {
+          await advanceTo(harness, at);
+          const record: (typeof outcomes)[number] = {
+            at: harness.now(),
+            before: log.ticks.length,
+            sleeping: log.inFlight === 0,
+          };
+          outcomes.push(record);
+          timer.trigger().then(
+            (n) => {
+              record.settled = { n };
+            },
+            (error: unknown) => {
+              record.settled = { error };
+            },
+          );
+        }
+        await advanceTo(harness, 8000 + 4 * limits.maxWork);
+        await stop(harness, timer);
+        for (const outcome of outcomes) {
+          const expected = outcome.before + 1;
+          const settled = outcome.settled;
+          check(settled !== undefined, () => `trigger() at ${outcome.at} never settled`);
+          if (settled === undefined) return;
+          if ("n" in settled) {
+            check(
+              settled.n === expected,
+              () =>
+                `trigger() at ${outcome.at} got tick ${settled.n}, expected the next one, ${expected}`,
+            );
+          } else if (settled.error instanceof ScriptedError) {
+            check(
+              settled.error.tick === expected,
+              () =>
+                `trigger() at ${outcome.at} got the error of tick ${(settled.error as ScriptedError).tick}, expected ${expected}`,
+            );
+          } else {
+            check(
+              settled.error instanceof TimerCancelledError && log.ticks.length < expected,
+              () => `trigger() at ${outcome.at} rejected with ${String(settled.error)}`,
+            );
+          }
+          const tick = log.ticks[expected - 1];
+          if (tick !== undefined && outcome.sleeping) {
+            check(
+              near(tick.start, outcome.at, harness.resolution),
+              () =>
+                `triggered while sleeping at ${outcome.at}, but tick ${expected} started at ${tick.start}`,
+            );
+          }
+        }
+      },
+    ),
+};
+
+const subscriptionCompleteness: Invariant = {
+  name: "subscription-completeness",
+  description:
+    "An unbounded subscription receives every successful tick completed after it subscribed, in order, however slow its consumer, and then ends with the run.",
+  property: (make) =>
+    onHarness(
+      make,
+      [
+        timerSpec(limits),
+        anything,
+        fc.array(
+          fc.record({
+            at: fc.integer({ min: 0, max: 6000 }),
+            pace: fc.integer({ min: 0, max: 3000 }),
+          }),
+          {
+            minLength: 1,
+            maxLength: 4,
+          },
+        ),
+      ],
+      async (harness, spec, script, subscribers) => {
+        const { log, timer } = scripted(harness, spec, script);
+        begin(timer, log);
+        const runs: { at: number; received: number[]; done: Promise<unknown> }[] = [];
+        for (const { at, pace } of [...subscribers].sort((a, b) => a.at - b.at)) {
+          await advanceTo(harness, at);
+          const received: number[] = [];
+          const behaviour: ConsumerBehaviour =
+            pace === 0 ? { kind: "fast" } : { kind: "slow", ms: pace };
+          runs.push({
+            at: harness.now(),
+            received,
+            done: consume(harness, timer.subscribe(), behaviour, received),
+          });
+        }
+        await advanceTo(harness, 9000);
+        await stop(harness, timer);
+        await runUntil(harness, Promise.all(runs.map((run) => run.done)));
+        for (const run of runs) {
+          const expected = log.values
+            .filter((tick) => (tick.end as number) > run.at)
+            .map((tick) => tick.n);
+          check(
+            run.received.join() === expected.join(),
+            () => `subscribed at ${run.at}: received [${run.received}], expected [${expected}]`,
+          );
+        }
+      },
+    ),
+};
+
+const boundedDropOldest: Invariant = {
+  name: "bounded-drop-oldest",
+  description:
+    "Whatever the consumer (fast, slow, bounded, shedding load), a subscription keeps the newest values: received values are in order, received + droppedCount = produced, the newest is delivered, and each overflow drop logs a warn line.",
+  property: (make) =>
+    onHarness(
+      make,
+      [timerSpec(limits), successes, consumerBehaviour(limits)],
+      async (harness, spec, script, behaviour) => {
+        const { log, timer, warnings } = scripted(harness, spec, script);
+        begin(timer, log);
+        const maxsize = behaviour.kind === "bounded" ? behaviour.maxsize : 0;
+        const feed = timer.subscribe({ maxsize });
+        const received: number[] = [];
+        const done = consume(harness, feed, behaviour, received);
+        await advanceTo(harness, 8000);
+        await stop(harness, timer);
+        const shed = await runUntil(harness, done);
+        const produced = log.values.length;
+        check(
+          received.every((n, i) => i === 0 || n > (received[i - 1] as number)),
+          () => `out of order: [${received}]`,
+        );
+        check(
+          received.length + feed.droppedCount === produced,
+          () => `received ${received.length} + dropped ${feed.droppedCount} ≠ produced ${produced}`,
+        );
+        const fullLines = warnings.filter((line) => line.includes("is full")).length;
+        check(
+          fullLines === feed.droppedCount - shed,
+          () => `${fullLines} warn lines for ${feed.droppedCount - shed} overflow drops`,
+        );
+        check(
+          received.at(-1) === log.values.at(-1)?.n,
+          () =>
+            `the newest value ${log.values.at(-1)?.n} was not delivered (last received ${received.at(-1)})`,
+        );
+      },
+    ),
+};
+
+const dropOldestKeepsSentinel: Invariant = {
+  name: "drop-oldest-keeps-sentinel",
+  description:
+    "dropOldest(n) never removes the end or error marker: however much a consumer sheds, its iteration ends — with the stopping error if a failure stopped the timer.",
+  property: (make) =>
+    onHarness(
+      make,
+      [
+        timerSpec(limits),
+        anything,
+        fc.constantFrom<"stop" | "continue">("stop", "continue"),
+        fc.array(fc.integer({ min: 0, max: 10 }), { minLength: 1, maxLength: 10 }),
+        fc.integer({ min: 0, max: 6000 }),
+      ],
+      async (harness, spec, script, policy, drops, cancelAt) => {
+        const { log, timer } = scripted(harness, spec, script, {
+          onError: () => policy,
+          logger: {},
+        });
+        begin(timer, log);
+        const feed = timer.subscribe();
+        let ending: "done" | { error: unknown } | undefined;
+        const done = (async () => {
+          let i = 0;
+          try {
+            for (;;) {
+              feed.dropOldest(drops[i++ % drops.length] as number);
+              const next = await feed.next();
+              if (next.done) break;
+              await harness.sleep(500);
+            }
+            ending = "done";
+          } catch (error) {
+            ending = { error };
+          }
+        })();
+        await advanceTo(harness, cancelAt);
+        await stop(harness, timer);
+        feed.dropOldest(1000);
+        await runUntil(harness, done);
+        const firstFailure = log.ticks.find((tick) => tick.outcome === "error");
+        const stoppedByError =
+          policy === "stop" &&
+          firstFailure !== undefined &&
+          (firstFailure.end as number) <= cancelAt;
+        if (stoppedByError) {
+          check(
+            typeof ending === "object" && ending.error instanceof ScriptedError,
+            () => `expected the error after shedding, got ${JSON.stringify(ending)}`,
+          );
+        } else {
+          check(ending === "done", () => `expected the end after shedding, got ${String(ending)}`);
+        }
+      },
+    ),
+};
+
+const latestValueFanout: Invariant = {
+  name: "latest-value-fanout",
+  description:
+    "for await over a timer gives each waiting consumer the latest value: values arrive in order, a consumer that is always waiting misses none, a busy one only skips.",
+  property: (make) =>
+    onHarness(
+      make,
+      [
+        timerSpec(limits),
+        successes,
+        fc.array(fc.integer({ min: 0, max: 3000 }), { minLength: 1, maxLength: 4 }),
+      ],
+      async (harness, spec, script, paces) => {
+        const { log, timer } = scripted(harness, spec, script);
+        begin(timer, log);
+        const consumers = paces.map((pace) => {
+          const received: number[] = [];
+          const behaviour: ConsumerBehaviour =
+            pace === 0 ? { kind: "fast" } : { kind: "slow", ms: pace };
+          return { pace, received, done: consume(harness, timer, behaviour, received) };
+        });
+        await advanceTo(harness, 8000);
+        await stop(harness, timer);
+        await runUntil(harness, Promise.all(consumers.map((consumer) => consumer.done)));
+        const produced = log.values.map((tick) => tick.n);
+        for (const { pace, received } of consumers) {
+          check(
+            received.every((n, i) => i === 0 || n > (received[i - 1] as number)),
+            () => `out of order: [${received}]`,
+          );
+          check(
+            received.every((n) => produced.includes(n)),
+            () => `received a value no tick produced: [${received}]`,
+          );
+          if (pace === 0)
+            check(
+              received.join() === produced.join(),
+              () => `an always-waiting consumer got [${received}] of [${produced}]`,
+            );
+        }
+      },
+    ),
+};
+
+const waitSemantics: Invariant = {
+  name: "wait-semantics",
+  description:
+    "wait({ hits, timeout }) resolves with the value of the tick that reached the count (undefined at once if already met), rejects with a failing tick's error, with TimerTimeoutError at the deadline, or with TimerCancelledError when the timer stops first.",
+  property: (make) =>
+    onHarness(
+      make,
+      [
+        timerSpec(limits),
+        anything,
+        fc.array(
+          fc.record({
+            at: fc.integer({ min: 0, max: 6000 }),
+            hits: fc.integer({ min: 0, max: 3 }),
+            timeout: fc.option(fc.integer({ min: 0, max: 4000 }), { nil: undefined }),
+          }),
+          { minLength: 1, maxLength: 5 },
+        ),
+      ],
+      async (harness, spec, script, waits) => {
+        const { log, timer } = scripted(harness, spec, script);
+        begin(timer, log);
+        const calls: {
+          at: number;
+          target: number;
+          timeout: number | undefined;
+          outcome?: string;
+        }[] = [];
+        for (const call of [...waits].sort((a, b) => a.at - b.at)) {
+          await advanceTo(harness, call.at);
+          const record: (typeof calls)[number] = {
+            at: harness.now(),
+            target: timer.hitCount + call.hits,
+            timeout: call.timeout,
+          };
+          calls.push(record);
+          timer
+            .wait({
+              hits: call.hits,
+              ...(call.timeout === undefined ? {} : { timeout: `${call.timeout}ms` }),
+            })
+            .then(
+              (value) => {
+                record.outcome = value === undefined ? "met" : `value ${value}`;
+              },
+              (error: unknown) => {
+                record.outcome =
+                  error instanceof ScriptedError
+                    ? `error ${error.tick}`
+                    : error instanceof TimerTimeoutError
+                      ? "timeout"
+                      : error instanceof TimerCancelledError
+                        ? "cancelled"
+                        : String(error);
+              },
+            );
+        }
+        const stopAt = 9000;
+        await advanceTo(harness, stopAt);
+        await stop(harness, timer);
+        await harness.settle();
+        for (const call of calls) {
+          if (call.target <= countBefore(log, call.at)) {
+            check(
+              call.outcome === "met",
+              () =>
+                `wait at ${call.at} for hitCount ${call.target}, already reached: got ${call.outcome}`,
+            );
+            continue;
+          }
+          const candidates: { at: number; outcome: string }[] = [];
+          const reaching = log.values[call.target - 1];
+          if (reaching !== undefined)
+            candidates.push({ at: reaching.end as number, outcome: `value ${reaching.n}` });
+          const failure = log.ticks.find(
+            (tick) => tick.outcome === "error" && (tick.end as number) > call.at,
+          );
+          if (failure !== undefined)
+            candidates.push({ at: failure.end as number, outcome: `error ${failure.n}` });
+          if (call.timeout !== undefined)
+            candidates.push({ at: call.at + call.timeout, outcome: "timeout" });
+          candidates.push({ at: stopAt, outcome: "cancelled" });
+          const first = Math.min(...candidates.map((c) => c.at));
+          const expected = candidates
+            .filter((c) => c.at <= first + harness.resolution)
+            .map((c) => c.outcome);
+          check(
+            expected.includes(call.outcome as string),
+            () =>
+              `wait at ${call.at} for hitCount ${call.target}: got ${call.outcome}, expected ${expected.join(" or ")}`,
+          );
+        }
+      },
+    ),
+};
+
+/** Successful ticks completed by time `t`. */
+function countBefore(log: TickLog, t: number): number {
+  return log.values.filter((tick) => (tick.end as number) <= t).length;
+}
+
+const joinSemantics: Invariant = {
+  name: "join-semantics",
+  description:
+    "join() settles with the next tick to complete after the call — its value, or its error — and with TimerCancelledError if the timer stops first or is not running.",
+  property: (make) =>
+    onHarness(
+      make,
+      [
+        timerSpec(limits),
+        anything,
+        fc.array(fc.integer({ min: 0, max: 6000 }), { minLength: 1, maxLength: 6 }),
+      ],
+      async (harness, spec, script, times) => {
+        const { log, timer } = scripted(harness, spec, script);
+        const early = await timer.join().then(
+          () => "value",
+          (error: unknown) => (error instanceof TimerCancelledError ? "cancelled" : String(error)),
+        );
+        check(early === "cancelled", () => `join() on a timer never started gave ${early}`);
+        begin(timer, log);
+        const calls: { at: number; outcome?: string }[] = [];
+        for (const at of [...times].sort((a, b) => a - b)) {
+          await advanceTo(harness, at);
+          const record: (typeof calls)[number] = { at: harness.now() };
+          calls.push(record);
+          timer.join().then(
+            (n) => {
+              record.outcome = `value ${n}`;
+            },
+            (error: unknown) => {
+              record.outcome =
+                error instanceof ScriptedError
+                  ? `error ${error.tick}`
+                  : error instanceof TimerCancelledError
+                    ? "cancelled"
+                    : String(error);
+            },
+          );
+        }
+        await advanceTo(harness, 9000);
+        await stop(harness, timer);
+        await harness.settle();
+        for (const call of calls) {
+          const next = log.ticks.find(
+            (tick) => tick.end !== undefined && tick.end > call.at && tick.outcome !== "aborted",
+          );
+          const expected =
+            next === undefined || (next.end as number) > 9000
+              ? "cancelled"
+              : `${next.outcome === "value" ? "value" : "error"} ${next.n}`;
+          check(
+            call.outcome === expected,
+            () => `join() at ${call.at}: got ${call.outcome}, expected ${expected}`,
+          );
+        }
+      },
+    ),
+};
+
+const cancelQuiescence: Invariant = {
+  name: "cancel-quiescence",
+  description:
+    "cancel() is idempotent; once it resolves the timer is stopped, no tick starts, no target code runs (unless cancel was called from inside the tick), nothing is left armed, and onCancel ran once.",
+  property: (make) =>
+    onHarness(
+      make,
+      [
+        timerSpec(limits),
+        anything,
+        fc.array(fc.integer({ min: 0, max: 6000 }), { minLength: 1, maxLength: 3 }),
+        fc.option(fc.integer({ min: 1, max: 6 }), { nil: undefined }),
+      ],
+      async (harness, spec, script, cancelTimes, insideTick) => {
+        let onCancel = 0;
+        const log = new TickLog();
+        const inner = scriptedTarget(harness, script, log);
+        let insideCall: Promise<void> | undefined;
+        const timer: Timer<number> = new Timer(
+          `${spec.delay}ms`,
+          (context) => {
+            const result = inner(context);
+            if (log.ticks.length === insideTick) insideCall = timer.cancel();
+            return result;
+          },
+          toOptions<number>(spec, harness, {
+            onError: () => "continue",
+            onCancel: () => onCancel++,
+          }),
+        );
+        begin(timer, log);
+        const resolved: { calledAt: number; at?: number }[] = [];
+        for (const at of [...cancelTimes].sort((a, b) => a - b)) {
+          await advanceTo(harness, at);
+          const record: (typeof resolved)[number] = { calledAt: harness.now() };
+          resolved.push(record);
+          void timer.cancel().then(() => {
+            record.at = harness.now();
+            check(!timer.isRunning(), () => "running after cancel() resolved");
+            check(
+              log.inFlight === 0,
+              () => `${log.inFlight} tick(s) still running when cancel() resolved`,
+            );
+          });
+        }
+        const firstCancel = Math.min(resolved[0]?.calledAt ?? Number.POSITIVE_INFINITY);
+        await runUntil(harness, timer.cancel());
+        await insideCall;
+        const startedAfter = log.ticks.filter((tick) => tick.start > firstCancel);
+        check(
+          startedAfter.length === 0,
+          () =>
+            `tick ${startedAfter[0]?.n} started at ${startedAfter[0]?.start}, after cancel() at ${firstCancel}`,
+        );
+        check(
+          resolved.every((record) => record.at !== undefined),
+          () => "a cancel() never resolved",
+        );
+        check(
+          harness.pending() === 0,
+          () => `${harness.pending()} timer(s) still armed after cancel()`,
+        );
+        check(onCancel === 1, () => `onCancel ran ${onCancel} times`);
+        await harness.advance(3 * limits.maxDelay);
+        check(
+          log.ticks.every((tick) => tick.start <= firstCancel),
+          () => "a tick started long after cancel()",
+        );
+      },
+    ),
+};
+
+const generatorCloseOnCancel: Invariant = {
+  name: "generator-close-on-cancel",
+  description:
+    "Cancelling a timer whose target is a generator closes it: its finally block has run when cancel() resolves.",
+  property: (make) =>
+    onHarness(
+      make,
+      [
+        timerSpec(limits),
+        fc.boolean(),
+        fc.integer({ min: 0, max: 800 }),
+        fc.integer({ min: 0, max: 6000 }),
+      ],
+      async (harness, spec, isAsync, pull, cancelAt) => {
+        let finallyRan = 0;
+        let pulled = 0;
+        const target = isAsync
+          ? async function* () {
+              try {
+                for (;;) {
+                  await harness.sleep(pull);
+                  yield ++pulled;
+                }
+              } finally {
+                finallyRan++;
+              }
+            }
+          : function* () {
+              try {
+                for (;;) yield ++pulled;
+              } finally {
+                finallyRan++;
+              }
+            };
+        const timer = new Timer(`${spec.delay}ms`, target, toOptions<number>(spec, harness));
+        timer.start();
+        await advanceTo(harness, cancelAt);
+        const started = pulled > 0 || harness.now() >= spec.initialDelay;
+        await runUntil(harness, timer.cancel());
+        if (started)
+          check(
+            finallyRan === 1,
+            () => `finally ran ${finallyRan} times by the time cancel() resolved`,
+          );
+        else check(finallyRan <= 1, () => `finally ran ${finallyRan} times`);
+      },
+    ),
+};
+
+const restartability: Invariant = {
+  name: "restartability",
+  description:
+    "After cancel(), start() begins a new run that ticks again and hitCount keeps counting — except a timer with cancelOn/signal, whose second start() throws TimerStateError.",
+  property: (make) =>
+    onHarness(
+      make,
+      [
+        timerSpec(limits),
+        successes,
+        fc.array(fc.integer({ min: 0, max: 3000 }), { minLength: 1, maxLength: 4 }),
+        fc.boolean(),
+      ],
+      async (harness, spec, script, gaps, singleRun) => {
+        const controller = new AbortController();
+        const { log, timer } = scripted(
+          harness,
+          spec,
+          script,
+          singleRun ? { signal: controller.signal } : {},
+        );
+        let lastHitCount = 0;
+        for (const [cycle, gap] of gaps.entries()) {
+          if (singleRun && cycle > 0) {
+            let threw: unknown;
+            try {
+              timer.start();
+            } catch (error) {
+              threw = error;
+            }
+            check(
+              threw instanceof TimerStateError,
+              () => `a single-run timer restarted (cycle ${cycle})`,
+            );
+            return;
+          }
+          begin(timer, log);
+          const before = timer.hitCount;
+          await runUntil(harness, timer.wait({ hits: 1 }));
+          check(timer.hitCount > before, () => `run ${cycle + 1} did not tick`);
+          await harness.advance(gap);
+          await stop(harness, timer);
+          check(timer.hitCount >= lastHitCount, () => "hitCount went backwards");
+          lastHitCount = timer.hitCount;
+        }
+      },
+    ),
+};
+
+const errorDeliveryOrder: Invariant = {
+  name: "error-delivery-order",
+  description:
+    "When a failing tick stops the timer, onError is consulted first; join, trigger and waits get that error; each subscription gets its buffered values, then the error; onCancel runs once, after onError.",
+  property: (make) =>
+    onHarness(
+      make,
+      [timerSpec(limits), fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 3000 })],
+      async (harness, spec, failAt, pace) => {
+        const order: string[] = [];
+        const script: TickBehaviour[] = Array.from({ length: failAt }, (_, i) =>
+          i + 1 === failAt ? { kind: "rejects", ms: 50 } : { kind: "slow", ms: 50 },
+        );
+        const { log, timer } = scripted(harness, spec, script, {
+          onError: (error: unknown) => {
+            order.push(`onError ${(error as ScriptedError).tick}`);
+            return "stop";
+          },
+          onCancel: () => order.push("onCancel"),
+        });
+        begin(timer, log);
+        const feed = timer.subscribe();
+        const received: number[] = [];
+        let feedError: unknown;
+        const fed = consume(harness, feed, { kind: "slow", ms: pace }, received).catch(
+          (error: unknown) => {
+            feedError = error;
+          },
+        );
+        const waiting = timer.wait({ hitCount: failAt + 10 }).then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+        await runUntil(harness, fed);
+        check(order.join() === `onError ${failAt},onCancel`, () => `callbacks ran as [${order}]`);
+        check(
+          received.join() === log.values.map((tick) => tick.n).join(),
+          () => `the subscription got [${received}] before the error`,
+        );
+        check(
+          feedError instanceof ScriptedError && feedError.tick === failAt,
+          () => `the subscription ended with ${String(feedError)}`,
+        );
+        const waitError = await waiting;
+        check(
+          waitError instanceof ScriptedError && waitError.tick === failAt,
+          () => `wait() ended with ${String(waitError)}`,
+        );
+        check(!timer.isRunning(), () => "still running after a stopping error");
+      },
+    ),
+};
+
+const noUnhandledRejection: Invariant = {
+  name: "no-unhandled-rejection",
+  description:
+    "Failing targets, under either policy and with any cancel timing, never cause an unhandled promise rejection.",
+  property: (make) =>
+    onHarness(
+      make,
+      [
+        timerSpec(limits),
+        anything,
+        fc.constantFrom<"stop" | "continue">("stop", "continue"),
+        fc.integer({ min: 0, max: 6000 }),
+      ],
+      async (harness, spec, script, policy, cancelAt) => {
+        const unhandled: unknown[] = [];
+        const stopListening = listenForUnhandled((reason) => unhandled.push(reason));
+        try {
+          const { log, timer } = scripted(harness, spec, script, {
+            onError: () => policy,
+            logger: {},
+          });
+          begin(timer, log);
+          await advanceTo(harness, cancelAt);
+          await stop(harness, timer);
+          await nextMacrotask();
+        } finally {
+          stopListening();
+        }
+        check(unhandled.length === 0, () => `unhandled rejection: ${String(unhandled[0])}`);
+      },
+    ),
+};
+
+const machinePurity: Invariant = {
+  name: "machine-purity",
+  description:
+    "The machine is pure: the same events give the same states and effects, and step() never mutates its input.",
+  property: () => {
+    const event = fc.oneof(
+      fc.record({ type: fc.constantFrom("start", "cancel", "trigger"), now: fc.nat(10_000) }),
+      fc.record({ type: fc.constant("setDelay"), now: fc.nat(10_000), delay: fc.nat(2000) }),
+      fc.record({ type: fc.constant("wake"), now: fc.nat(10_000), run: fc.nat(4) }),
+      fc.record({
+        type: fc.constant("succeeded"),
+        now: fc.nat(10_000),
+        tick: fc.nat(6),
+        value: fc.nat(),
+        sample: fc.double({ min: 0, max: 0.999, noNaN: true }),
+      }),
+      fc.record({
+        type: fc.constant("failed"),
+        now: fc.nat(10_000),
+        tick: fc.nat(6),
+        error: fc.string(),
+      }),
+      fc.record({ type: fc.constant("exhausted"), now: fc.nat(10_000), tick: fc.nat(6) }),
+      fc.record({
+        type: fc.constant("decided"),
+        now: fc.nat(10_000),
+        tick: fc.nat(6),
+        policy: fc.constantFrom("stop", "continue"),
+        error: fc.string(),
+        sample: fc.double({ min: 0, max: 0.999, noNaN: true }),
+      }),
+      fc.record({ type: fc.constant("abandon"), now: fc.nat(10_000), tick: fc.nat(6) }),
+    ) as fc.Arbitrary<TimerEvent>;
+    const property = fc.property(
+      timerSpec(limits),
+      fc.option(fc.string(), { nil: undefined }),
+      fc.array(event, { maxLength: 40 }),
+      (spec, singleRun, events) => {
+        const replay = () => {
+          let state: TimerState = initialState(
+            { mode: spec.mode, initialDelay: spec.initialDelay, jitter: spec.jitter, singleRun },
+            spec.delay,
+          );
+          const out: unknown[] = [];
+          for (const e of [...events].sort((a, b) => a.now - b.now)) {
+            const frozen = Object.freeze({ ...state });
+            try {
+              const [next, effects] = step(frozen, Object.freeze({ ...e }));
+              out.push(next, effects);
+              state = next;
+            } catch (error) {
+              check(error instanceof TimerStateError, () => `step() threw ${String(error)}`);
+              out.push(`refused ${e.type}`);
+            }
+          }
+          return JSON.stringify(out);
+        };
+        const first = replay();
+        const second = replay();
+        check(first === second, () => "the same events gave different results");
+      },
+    );
+    return property as unknown as fc.IProperty<never>;
+  },
+};
+
+function listenForUnhandled(record: (reason: unknown) => void): () => void {
+  type Emitter = {
+    on(event: string, fn: (reason: unknown) => void): void;
+    off(event: string, fn: (reason: unknown) => void): void;
+  };
+  const node = (globalThis as { process?: Partial<Emitter> }).process as Emitter | undefined;
+  if (typeof node?.on === "function") {
+    node.on("unhandledRejection", record);
+    return () => node.off("unhandledRejection", record);
+  }
+  const onEvent = (event: PromiseRejectionEvent) => record(event.reason);
+  globalThis.addEventListener?.("unhandledrejection", onEvent);
+  return () => globalThis.removeEventListener?.("unhandledrejection", onEvent);
+}
+
+/** A real macrotask, so the runtime reports rejections that are still unhandled. */
+function nextMacrotask(): Promise<void> {
+  return new Promise((resolve) => realSetImmediate(resolve));
+}
+
+/**
+ * Every invariant, in the order the contract states them.
+ *
+ * @example
+ * ```ts
+ * console.log(invariants.map((invariant) => invariant.name));
+ * ```
+ */
+export const invariants: readonly Invariant[] = [
+  noOverlap,
+  fixedDelaySpacing,
+  fixedRateSlots,
+  jitterBounds,
+  triggerFreshness,
+  subscriptionCompleteness,
+  boundedDropOldest,
+  dropOldestKeepsSentinel,
+  latestValueFanout,
+  waitSemantics,
+  joinSemantics,
+  cancelQuiescence,
+  generatorCloseOnCancel,
+  restartability,
+  errorDeliveryOrder,
+  noUnhandledRejection,
+  machinePurity,
+];

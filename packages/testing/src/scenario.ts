@@ -1,0 +1,214 @@
+import type { Mode, TickContext, Timer, TimerOptions } from "@async-timer/core";
+import { runUntil, type TimeHarness } from "./harness.js";
+
+/**
+ * What one tick of a scripted target does. Durations are milliseconds on the harness's clock.
+ *
+ * @example
+ * ```ts
+ * const script: TickBehaviour[] = [{ kind: "returns" }, { kind: "slow", ms: 2500 }, { kind: "throws" }];
+ * ```
+ */
+export type TickBehaviour =
+  | { readonly kind: "returns" }
+  | { readonly kind: "slow"; readonly ms: number }
+  | { readonly kind: "throws" }
+  | { readonly kind: "rejects"; readonly ms: number }
+  /** Never settles until its signal aborts (then rejects with the abort reason). */
+  | { readonly kind: "hangs" };
+
+/**
+ * Timer settings as plain numbers (milliseconds), the shape the arbitraries generate.
+ *
+ * @example
+ * ```ts
+ * const spec: TimerSpec = { delay: 1000, mode: "fixed_rate", initialDelay: 0, jitter: 0.1 };
+ * new Timer(`${spec.delay}ms`, target, toOptions(spec, harness));
+ * ```
+ */
+export interface TimerSpec {
+  readonly delay: number;
+  readonly mode: Mode;
+  readonly initialDelay: number;
+  readonly jitter: number;
+}
+
+/**
+ * One invocation of a scripted target, as it happened.
+ *
+ * @example
+ * ```ts
+ * const [first] = log.ticks; // { n: 1, start: 0, end: 300, outcome: "value", hitCount: 0 }
+ * ```
+ */
+export interface TickRecord {
+  /** 1-based invocation number; also the value the tick returns. */
+  readonly n: number;
+  readonly start: number;
+  /** The run (1-based count of `start()` calls that succeeded) it belongs to. */
+  readonly run: number;
+  readonly hitCount: number;
+  end?: number;
+  /** `"aborted"`: the tick ended because its signal aborted (the run was cancelled). */
+  outcome?: "value" | "error" | "aborted";
+}
+
+/**
+ * What a scripted target did: every invocation, and the most that were ever in flight at once.
+ *
+ * @example
+ * ```ts
+ * const log = new TickLog();
+ * const timer = new Timer(1, scriptedTarget(harness, script, log), { driver: harness.driver });
+ * // … run …
+ * expect(log.maxInFlight).toBeLessThanOrEqual(1);
+ * ```
+ */
+export class TickLog {
+  readonly ticks: TickRecord[] = [];
+  inFlight = 0;
+  maxInFlight = 0;
+  /** The run new invocations belong to; bump it on every successful `start()`. */
+  run = 0;
+
+  /** Ticks that produced a value, in order. */
+  get values(): TickRecord[] {
+    return this.ticks.filter((tick) => tick.outcome === "value");
+  }
+}
+
+/**
+ * A target that follows `script` (cycling through it), returns its invocation number, records
+ * each invocation in `log`, and sleeps on the harness's clock, honouring its signal.
+ *
+ * @example
+ * ```ts
+ * const target = scriptedTarget(harness, [{ kind: "slow", ms: 200 }], log);
+ * ```
+ */
+export function scriptedTarget(
+  harness: TimeHarness,
+  script: readonly TickBehaviour[],
+  log: TickLog,
+): (context: TickContext) => number | Promise<number> {
+  return ({ signal, hitCount }) => {
+    const n = log.ticks.length + 1;
+    const record: TickRecord = { n, start: harness.now(), run: log.run, hitCount };
+    log.ticks.push(record);
+    log.maxInFlight = Math.max(log.maxInFlight, ++log.inFlight);
+    const behaviour =
+      script.length === 0
+        ? { kind: "returns" as const }
+        : (script[(n - 1) % script.length] as TickBehaviour);
+    const settle = (outcome: NonNullable<TickRecord["outcome"]>) => {
+      log.inFlight--;
+      record.end = harness.now();
+      record.outcome = outcome;
+    };
+    switch (behaviour.kind) {
+      case "returns":
+        settle("value");
+        return n;
+      case "throws":
+        settle("error");
+        throw new ScriptedError(n);
+      case "slow":
+        return harness.sleep(behaviour.ms, signal).then(
+          () => {
+            settle("value");
+            return n;
+          },
+          (error: unknown) => {
+            settle("aborted");
+            throw error;
+          },
+        );
+      case "rejects":
+        return harness.sleep(behaviour.ms, signal).then(
+          () => {
+            settle("error");
+            throw new ScriptedError(n);
+          },
+          (error: unknown) => {
+            settle("aborted");
+            throw error;
+          },
+        );
+      case "hangs":
+        return new Promise<number>((_, reject) => {
+          const stop = () => {
+            settle("aborted");
+            reject(signal.reason);
+          };
+          if (signal.aborted) stop();
+          else signal.addEventListener("abort", stop, { once: true });
+        });
+    }
+  };
+}
+
+/**
+ * The error a scripted tick fails with; `tick` is its invocation number.
+ *
+ * @example
+ * ```ts
+ * await expect(timer.join()).rejects.toBeInstanceOf(ScriptedError);
+ * ```
+ */
+export class ScriptedError extends Error {
+  override readonly name = "ScriptedError";
+  constructor(readonly tick: number) {
+    super(`scripted failure of tick ${tick}`);
+  }
+}
+
+/**
+ * Timer options for `spec` on `harness` (durations as exact `"…ms"` strings).
+ *
+ * @example
+ * ```ts
+ * new Timer(`${spec.delay}ms`, target, toOptions(spec, harness, { onError: () => "continue" }));
+ * ```
+ */
+export function toOptions<T>(
+  spec: TimerSpec,
+  harness: TimeHarness,
+  extra: TimerOptions<T> = {},
+): TimerOptions<T> {
+  return {
+    mode: spec.mode,
+    initialDelay: `${spec.initialDelay}ms`,
+    jitter: spec.jitter,
+    driver: harness.driver,
+    logger: {},
+    ...extra,
+  };
+}
+
+/**
+ * Moves `harness` to time `t` (never backwards).
+ *
+ * @example
+ * ```ts
+ * await advanceTo(harness, 2500);
+ * timer.trigger();
+ * ```
+ */
+export async function advanceTo(harness: TimeHarness, t: number): Promise<void> {
+  const now = harness.now();
+  if (t > now) await harness.advance(t - now);
+  else await harness.settle();
+}
+
+/**
+ * Cancels `timer` (abandoning a stuck tick after a second) and runs the harness until done.
+ *
+ * @example
+ * ```ts
+ * await stop(harness, timer);
+ * expect(harness.pending()).toBe(0);
+ * ```
+ */
+export async function stop(harness: TimeHarness, timer: Timer<unknown>): Promise<void> {
+  await runUntil(harness, timer.cancel({ timeout: "1s" }));
+}
