@@ -6,6 +6,8 @@ export default defineProject({
   test: {
     name: "core",
     include: ["test/**/*.test.ts"],
+    // For test/gc.test.ts: global.gc() shows what is (not) kept alive.
+    execArgv: ["--expose-gc"],
     typecheck: { enabled: true, include: ["test/**/*.test-d.ts"], tsconfig: "./tsconfig.json" },
   },
 });

@@ -461,14 +461,27 @@ export class Timer<T = unknown> implements AsyncIterable<T, undefined>, AsyncDis
   };
 
   #watch(entry: PromiseLike<unknown>): void {
-    const fire = (): void => {
-      this.#externallyCancelled = true;
-      if (this.isRunning()) void this.cancel();
-    };
-    Promise.resolve(entry).then(fire, (error: unknown) => {
-      this.#log("warn", "a cancelOn promise rejected; cancelling", error);
-      fire();
-    });
+    // The handlers reach the timer through a WeakRef: a long-lived promise (a process's shutdown
+    // signal) must not keep a dropped timer alive until it settles.
+    const ref = new WeakRef<Timer<T>>(this);
+    Promise.resolve(entry).then(
+      () => {
+        const timer = ref.deref();
+        if (timer !== undefined) timer.#cancelledExternally();
+      },
+      (error: unknown) => {
+        const timer = ref.deref();
+        if (timer === undefined) return;
+        timer.#log("warn", "a cancelOn promise rejected; cancelling", error);
+        timer.#cancelledExternally();
+      },
+    );
+  }
+
+  /** A `cancelOn` promise settled: this run ends now, and any later run ends at its start. */
+  #cancelledExternally(): void {
+    this.#externallyCancelled = true;
+    if (this.isRunning()) void this.cancel();
   }
 
   /** Calls `fn` after `ms` on this timer's driver; returns the disarm function. */
