@@ -1,9 +1,16 @@
 /**
  * Latest-value fan-out: `join()`, `wait()`, `trigger()` and `for await (… of timer)`. Every
  * consumer waiting when a tick completes gets that tick's value; a consumer that is busy misses
- * it. Nothing is buffered, and when nobody waits a tick costs nothing here.
+ * it. Nothing is buffered. All waiters share one list, so a tick with nobody waiting costs one
+ * length check here.
  */
 import { TimerCancelledError } from "./errors.js";
+
+/** One run's outcome, shared by the iterators opened during it. */
+export interface RunRecord {
+  ended: boolean;
+  failure: { readonly error: unknown } | undefined;
+}
 
 interface Settle<V> {
   resolve(value: V): void;
@@ -12,29 +19,38 @@ interface Settle<V> {
 
 /** A `wait()` with a condition: resolves when `hitCount` reaches `until`. */
 export interface CountWaiter<T> extends Settle<T | undefined> {
+  readonly kind: "count";
   readonly until: number;
   cancelTimeout?: () => void;
 }
 
 /** A `wait()` with no condition: resolves when the run ends. */
 export interface StopWaiter<T> extends Settle<T | undefined> {
+  readonly kind: "stop";
   cancelTimeout?: () => void;
 }
 
+interface JoinWaiter<T> extends Settle<T> {
+  readonly kind: "join";
+}
+
 interface TriggerWaiter<T> extends Settle<T> {
+  readonly kind: "trigger";
   readonly tick: number;
   readonly promise: Promise<T>;
 }
 
-/** One run's outcome, shared by the iterators opened during it. */
-export interface RunRecord {
-  ended: boolean;
-  failure: { readonly error: unknown } | undefined;
-}
-
 interface IteratorWaiter<T> extends Settle<IteratorResult<T, undefined>> {
+  readonly kind: "iterator";
   readonly iterator: TimerIterator<unknown>;
 }
+
+type Waiter<T> =
+  | JoinWaiter<T>
+  | TriggerWaiter<T>
+  | CountWaiter<T>
+  | StopWaiter<T>
+  | IteratorWaiter<T>;
 
 const DONE: IteratorResult<never, undefined> = Object.freeze({ done: true, value: undefined });
 
@@ -42,152 +58,138 @@ function stopped(): TimerCancelledError {
   return new TimerCancelledError("the timer stopped before the awaited tick");
 }
 
-function remove<E>(list: E[], entry: E): boolean {
-  const index = list.indexOf(entry);
-  if (index >= 0) list.splice(index, 1);
-  return index >= 0;
-}
-
 /** The waiters of one timer. */
 export class Fanout<T> {
-  #joins: Settle<T>[] = [];
-  #iterators: IteratorWaiter<T>[] = [];
-  #triggers: TriggerWaiter<T>[] = [];
-  #counts: CountWaiter<T>[] = [];
-  #stops: StopWaiter<T>[] = [];
+  #waiters: Waiter<T>[] = [];
 
   /** The value of the next tick to complete. */
   join(): Promise<T> {
-    return new Promise((resolve, reject) => this.#joins.push({ resolve, reject }));
+    return new Promise((resolve, reject) => this.#waiters.push({ kind: "join", resolve, reject }));
   }
 
   /** The value of tick `tick` (or a later one); calls for the same tick share one promise. */
   trigger(tick: number): Promise<T> {
-    for (const waiter of this.#triggers) if (waiter.tick === tick) return waiter.promise;
+    for (const waiter of this.#waiters) {
+      if (waiter.kind === "trigger" && waiter.tick === tick) return waiter.promise;
+    }
     let settle!: Settle<T>;
     const promise = new Promise<T>((resolve, reject) => {
       settle = { resolve, reject };
     });
-    this.#triggers.push({ tick, promise, resolve: settle.resolve, reject: settle.reject });
+    this.#waiters.push({ kind: "trigger", tick, promise, ...settle });
     return promise;
   }
 
-  addCount(waiter: CountWaiter<T>): void {
-    this.#counts.push(waiter);
+  add(waiter: CountWaiter<T> | StopWaiter<T>): void {
+    this.#waiters.push(waiter);
   }
 
-  removeCount(waiter: CountWaiter<T>): boolean {
-    return remove(this.#counts, waiter);
-  }
-
-  addStop(waiter: StopWaiter<T>): void {
-    this.#stops.push(waiter);
-  }
-
-  removeStop(waiter: StopWaiter<T>): boolean {
-    return remove(this.#stops, waiter);
+  /** Forgets `waiter`; false if it was not waiting any more. */
+  remove(waiter: CountWaiter<T> | StopWaiter<T>): boolean {
+    const index = this.#waiters.indexOf(waiter);
+    if (index < 0) return false;
+    this.#waiters.splice(index, 1);
+    return true;
   }
 
   /** @internal Called by an iterator's `next()`. */
   awaitNext(iterator: TimerIterator<unknown>): Promise<IteratorResult<T, undefined>> {
-    return new Promise((resolve, reject) => this.#iterators.push({ iterator, resolve, reject }));
+    return new Promise((resolve, reject) =>
+      this.#waiters.push({ kind: "iterator", iterator, resolve, reject }),
+    );
   }
 
-  /** @internal Called by an iterator's `return()`. */
+  /** @internal Called by an iterator's `return()`: its waiting `next()` ends. */
   forget(iterator: TimerIterator<unknown>): void {
-    for (const waiter of this.#iterators.filter((w) => w.iterator === iterator)) {
-      remove(this.#iterators, waiter);
+    this.#settle((waiter) => {
+      if (waiter.kind !== "iterator" || waiter.iterator !== iterator) return false;
       waiter.resolve(DONE);
-    }
+      return true;
+    });
   }
 
   /** Tick `tick` succeeded with `value`; `hitCount` counts it. */
   publish(tick: number, value: T, hitCount: number): void {
-    if (this.#joins.length > 0) {
-      const joins = this.#joins;
-      this.#joins = [];
-      for (const join of joins) join.resolve(value);
-    }
-    if (this.#iterators.length > 0) {
-      const iterators = this.#iterators;
-      this.#iterators = [];
-      for (const waiter of iterators) waiter.resolve({ done: false, value });
-    }
-    if (this.#triggers.length > 0) {
-      this.#triggers = this.#triggers.filter((waiter) => {
-        if (waiter.tick > tick) return true;
-        waiter.resolve(value);
-        return false;
-      });
-    }
-    if (this.#counts.length > 0) {
-      this.#counts = this.#counts.filter((waiter) => {
-        if (waiter.until > hitCount) return true;
-        waiter.cancelTimeout?.();
-        waiter.resolve(value);
-        return false;
-      });
-    }
+    this.#settle((waiter) => {
+      switch (waiter.kind) {
+        case "join":
+          waiter.resolve(value);
+          return true;
+        case "iterator":
+          waiter.resolve({ done: false, value });
+          return true;
+        case "trigger":
+          if (waiter.tick > tick) return false;
+          waiter.resolve(value);
+          return true;
+        case "count":
+          if (waiter.until > hitCount) return false;
+          waiter.cancelTimeout?.();
+          waiter.resolve(value);
+          return true;
+        case "stop":
+          return false;
+      }
+    });
   }
 
   /**
-   * Tick `tick` failed. Joins, triggers for it and conditional waits always get the error; when
-   * it is `final` (the run stops), so do iterators and unconditional waits.
+   * Tick `tick` failed. Joins, triggers waiting for it and conditional waits get the error; when
+   * it is `final` (the run stops), so does every other waiter, and the run's iterators that are
+   * not waiting get it on their next `next()`.
    */
-  fail(tick: number, error: unknown, final: boolean, run: RunRecord | undefined): void {
-    const joins = this.#joins;
-    this.#joins = [];
-    for (const join of joins) join.reject(error);
-    this.#triggers = this.#triggers.filter((waiter) => {
-      if (waiter.tick > tick && !final) return true;
+  fail(tick: number, error: unknown, final: boolean, run: RunRecord): void {
+    if (final) run.failure = { error };
+    this.#settle((waiter) => {
+      const concerned =
+        final ||
+        waiter.kind === "join" ||
+        waiter.kind === "count" ||
+        (waiter.kind === "trigger" && waiter.tick <= tick);
+      if (!concerned) return false;
+      if (waiter.kind === "iterator") waiter.iterator.failureDelivered = true;
+      if (waiter.kind === "count" || waiter.kind === "stop") waiter.cancelTimeout?.();
       waiter.reject(error);
-      return false;
+      return true;
     });
-    const counts = this.#counts;
-    this.#counts = [];
-    for (const waiter of counts) {
-      waiter.cancelTimeout?.();
-      waiter.reject(error);
-    }
-    if (!final) return;
-    if (run !== undefined) run.failure = { error };
-    const iterators = this.#iterators;
-    this.#iterators = [];
-    for (const waiter of iterators) {
-      waiter.iterator.failureDelivered = true;
-      waiter.reject(error);
-    }
-    const stops = this.#stops;
-    this.#stops = [];
-    for (const waiter of stops) {
-      waiter.cancelTimeout?.();
-      waiter.reject(error);
-    }
   }
 
   /** The run is over: nobody gets another tick. */
   end(lastResult: T | undefined): void {
-    const joins = this.#joins;
-    const triggers = this.#triggers;
-    const counts = this.#counts;
-    const iterators = this.#iterators;
-    const stops = this.#stops;
-    this.#joins = [];
-    this.#triggers = [];
-    this.#counts = [];
-    this.#iterators = [];
-    this.#stops = [];
-    for (const join of joins) join.reject(stopped());
-    for (const waiter of triggers) waiter.reject(stopped());
-    for (const waiter of counts) {
-      waiter.cancelTimeout?.();
-      waiter.reject(stopped());
-    }
-    for (const waiter of iterators) waiter.resolve(DONE);
-    for (const waiter of stops) {
-      waiter.cancelTimeout?.();
-      waiter.resolve(lastResult);
-    }
+    this.#settle((waiter) => {
+      switch (waiter.kind) {
+        case "iterator":
+          waiter.resolve(DONE);
+          return true;
+        case "stop":
+          waiter.cancelTimeout?.();
+          waiter.resolve(lastResult);
+          return true;
+        case "count":
+          waiter.cancelTimeout?.();
+          waiter.reject(stopped());
+          return true;
+        case "join":
+        case "trigger":
+          waiter.reject(stopped());
+          return true;
+      }
+    });
+  }
+
+  /**
+   * Offers every waiter to `settled`, which settles it and returns true, or returns false to
+   * keep it waiting. The list is replaced before anyone is settled, so a waiter added while
+   * settling (a consumer that waits again at once) waits for the next event.
+   */
+  #settle(settled: (waiter: Waiter<T>) => boolean): void {
+    const waiters = this.#waiters;
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: skips work when nobody waits (hot path)
+    if (waiters.length === 0) return;
+    this.#waiters = [];
+    const kept = waiters.filter((waiter) => !settled(waiter));
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: concatenating nothing is the same
+    if (kept.length > 0) this.#waiters = kept.concat(this.#waiters);
   }
 }
 

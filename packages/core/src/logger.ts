@@ -50,13 +50,11 @@ export function writeLog(
   message: string,
   error?: unknown,
 ): void {
-  const method = logger[level];
-  if (typeof method !== "function") return;
   const line =
     owner === undefined ? `[async-timer] ${message}` : `[async-timer] ${owner}: ${message}`;
   try {
-    if (error === undefined) method.call(logger, line);
-    else method.call(logger, line, error);
+    if (error === undefined) logger[level]?.(line);
+    else logger[level]?.(line, error);
   } catch {
     // A broken logger must not break the timer; there is nowhere left to report it.
   }

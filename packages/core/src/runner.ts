@@ -56,7 +56,6 @@ export class Runner {
   // The tick physically in flight (the machine may already have forgotten it, after abandon).
   #ctx: TickContext | undefined;
   #ctxTick = 0;
-  #pulled = false;
   /** A source whose run ended while its tick was in flight: closed when that tick settles. */
   #closeAfterTick: Source | undefined;
   #closing: Promise<void> | undefined;
@@ -65,7 +64,6 @@ export class Runner {
   /** The last wake's handle after it fired, offered back to the driver to re-arm. */
   #spent: WakeHandle | undefined;
   #wakeRun = 0;
-  #soon = 0;
 
   #queue: Effect[] = [];
   #flushing = false;
@@ -114,6 +112,7 @@ export class Runner {
       for (const effect of effects) this.#perform(effect);
       const queue = this.#queue;
       for (let i = 0; i < queue.length; i++) this.#perform(queue[i] as Effect);
+      // Stryker disable next-line ConditionalExpression,EqualityOperator,ArrayDeclaration: skips an allocation when nothing was queued
       if (queue.length > 0) this.#queue = [];
     } finally {
       this.#flushing = false;
@@ -182,11 +181,10 @@ export class Runner {
           this.#spent = undefined;
           break;
         case "wakeSoon": {
-          this.#clearWake();
-          const token = ++this.#soon;
-          void Promise.resolve().then(() => {
-            if (token === this.#soon) this.#fire(effect.run);
-          });
+          // Never cleared: a later run's token makes the machine ignore it, and within a run
+          // nothing else is armed before it fires (the machine emits one wake at a time).
+          const run = effect.run;
+          void Promise.resolve().then(() => this.#fire(run));
           break;
         }
         case "clearWake":
@@ -217,6 +215,8 @@ export class Runner {
         case "log":
           this.#host.log(effect.level, effect.message);
           break;
+        default:
+          throw new TypeError(`unknown effect ${JSON.stringify(effect satisfies never)}`);
       }
     } catch (error) {
       // Effects call into user code only through guarded paths; this is a last line of defence
@@ -239,7 +239,6 @@ export class Runner {
   }
 
   #clearWake(): void {
-    this.#soon++;
     if (this.#wake === undefined) return;
     this.driver.clearWake(this.#wake);
     this.#wake = undefined;
@@ -263,7 +262,8 @@ export class Runner {
       this.#failed(tick, error);
       return;
     }
-    if (!this.#pulled) {
+    // The function's result was a value, unless there is a source now: then it was pulled.
+    if (this.#source === undefined) {
       if (isThenable(result)) {
         result.then(
           (value) => this.#succeeded(tick, value),
@@ -289,13 +289,9 @@ export class Runner {
       // Called as a plain function: `this` inside the target is undefined, never the runner.
       const fn = this.#fn as (context: TickContext) => unknown;
       const produced = fn(ctx);
-      if (!isSource(produced)) {
-        this.#pulled = false;
-        return produced;
-      }
+      if (!isSource(produced)) return produced;
       this.#source = source = produced;
     }
-    this.#pulled = true;
     return source.next();
   };
 
@@ -354,13 +350,15 @@ export class Runner {
   // ─── End of a run ────────────────────────────────────────────────────────────────────────
 
   #endRun(reason: EndReason): void {
-    this.#controller?.abort(new TimerCancelledError(`the timer's run ended (${reason})`));
+    (this.#controller as AbortController).abort(
+      new TimerCancelledError(`the timer's run ended (${reason})`),
+    );
+    // The next run calls a function target afresh (a generator object given directly cannot
+    // run again). Closing an exhausted generator does nothing, so every source is closed — but
+    // not while it runs (a sync generator calling cancel()): then when its tick settles.
     const source = this.#source;
-    // A function target is called afresh by the next run; a generator object given directly
-    // stays (the timer cannot restart anyway).
-    if (this.#fn !== undefined) this.#source = undefined;
-    if (source !== undefined && reason !== "exhausted") {
-      // A generator cannot be closed while it runs: wait for its tick to settle.
+    this.#source = undefined;
+    if (source !== undefined) {
       if (this.#ctx !== undefined) this.#closeAfterTick = source;
       else this.#close(source);
     }
@@ -376,14 +374,11 @@ export class Runner {
       return;
     }
     if (!isThenable(closed)) return;
-    const closing: Promise<void> = Promise.resolve(closed).then(
+    // Kept after it settles: a later cancel() awaiting a settled promise costs one microtask.
+    this.#closing = Promise.resolve(closed).then(
       () => undefined,
       (error: unknown) => this.#host.log("error", "closing the generator source failed", error),
     );
-    this.#closing = closing;
-    void closing.then(() => {
-      if (this.#closing === closing) this.#closing = undefined;
-    });
   }
 
   #quiet(): void {

@@ -31,7 +31,7 @@ export type Mode = "fixed_delay" | "fixed_rate";
  * `sample` uniform in `[0, 1)`. With `jitter` in `[0, 1]` it is never negative.
  */
 export function jitterFactor(jitter: number, sample: number): number {
-  return jitter === 0 ? 1 : 1 - jitter + 2 * jitter * sample;
+  return 1 - jitter + 2 * jitter * sample;
 }
 
 /** Where the next fixed-rate tick goes after a tick that finished at `now`. */
@@ -64,14 +64,9 @@ export function nextSlot(
   sample: number,
 ): NextSlot {
   if (period <= 0) return { slot: slot + 1, skipped: 0, wakeAt: now };
-  let next = slot + 1;
-  if (anchor + next * period < now) {
-    let k = Math.ceil((now - anchor) / period);
-    // Guard against float rounding putting k one slot early or late.
-    while (anchor + k * period < now) k++;
-    while (k - 1 > slot && anchor + (k - 1) * period >= now) k--;
-    next = k;
-  }
+  // How far past the following slot the tick ended, in periods (≤ 0 when it ended in time).
+  const late = (now - (anchor + (slot + 1) * period)) / period;
+  const next = slot + 1 + Math.max(0, Math.ceil(late));
   const slotTime = anchor + next * period;
   const perturbed = Math.min(slotTime - now, period);
   return {

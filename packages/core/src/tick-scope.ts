@@ -10,7 +10,7 @@
  * Cost note: on Node 20/22 AsyncLocalStorage is built on async_hooks, and the first `run()` turns
  * on a promise hook for the whole process; Node 24 (AsyncContextFrame) makes it nearly free.
  */
-interface ContextStore {
+export interface ContextStore {
   run<A, R>(token: object, fn: (arg: A) => R, arg: A): R;
   current(): unknown;
 }
@@ -25,7 +25,7 @@ interface AsyncContextVariableLike {
   get(): unknown;
 }
 
-type Runtime = {
+export type Runtime = {
   process?: { getBuiltinModule?(id: string): unknown };
   AsyncContext?: { Variable?: new () => AsyncContextVariableLike };
 };
@@ -38,7 +38,8 @@ export function tickScope(): ContextStore {
   return store;
 }
 
-function createStore(runtime: Runtime): ContextStore {
+/** The best store `runtime` offers. Exported for tests; `tickScope()` is what the timer uses. */
+export function createStore(runtime: Runtime): ContextStore {
   const Variable = runtime.AsyncContext?.Variable;
   if (typeof Variable === "function") {
     const variable = new Variable();

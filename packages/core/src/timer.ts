@@ -201,6 +201,7 @@ export class Timer<T = unknown> implements AsyncIterable<T, undefined>, AsyncDis
    */
   start(): this {
     this.#runner.start();
+    // Stryker disable next-line ObjectLiteral: { } reads the same (undefined fields), spelled out for shape
     this.#run = { ended: false, failure: undefined };
     for (const signal of this.#signals) signal.addEventListener("abort", this.#onAbort);
     if (this.#externallyCancelled || this.#signals.some((signal) => signal.aborted)) {
@@ -281,13 +282,14 @@ export class Timer<T = unknown> implements AsyncIterable<T, undefined>, AsyncDis
     }
     return new Promise((resolve, reject) => {
       const waiter: CountWaiter<unknown> = {
+        kind: "count",
         until,
         resolve: resolve as (value: unknown) => void,
         reject,
       };
       if (timeout !== undefined) {
         waiter.cancelTimeout = this.#after(timeout, () => {
-          if (!this.#fanout.removeCount(waiter)) return;
+          if (!this.#fanout.remove(waiter)) return;
           reject(
             new TimerTimeoutError(
               `wait() timed out after ${formatSeconds(timeout)} at hitCount ${this.hitCount} (waiting for ${until})`,
@@ -295,20 +297,24 @@ export class Timer<T = unknown> implements AsyncIterable<T, undefined>, AsyncDis
           );
         });
       }
-      this.#fanout.addCount(waiter);
+      this.#fanout.add(waiter);
     });
   }
 
   #waitForStop(timeout: number | undefined): Promise<T | undefined> {
     if (!this.isRunning()) return Promise.resolve(this.#lastResult as T | undefined);
     return new Promise((resolve, reject) => {
-      const waiter: StopWaiter<unknown> = { resolve: resolve as (value: unknown) => void, reject };
+      const waiter: StopWaiter<unknown> = {
+        kind: "stop",
+        resolve: resolve as (value: unknown) => void,
+        reject,
+      };
       if (timeout !== undefined) {
         waiter.cancelTimeout = this.#after(timeout, () => {
-          if (this.#fanout.removeStop(waiter)) resolve(this.#lastResult as T | undefined);
+          if (this.#fanout.remove(waiter)) resolve(this.#lastResult as T | undefined);
         });
       }
-      this.#fanout.addStop(waiter);
+      this.#fanout.add(waiter);
     });
   }
 
@@ -399,6 +405,7 @@ export class Timer<T = unknown> implements AsyncIterable<T, undefined>, AsyncDis
       this.#lastTickMono = at;
       this.#lastTickAt = undefined;
       this.#fanout.publish(tick, value, hitCount);
+      // Stryker disable next-line ConditionalExpression,EqualityOperator: skips an empty loop (hot path)
       if (this.#subscriptions.size > 0) {
         for (const subscription of this.#subscriptions) subscription.push(value);
       }

@@ -276,3 +276,22 @@ describe("the error classes", () => {
     expect(new TimerTimeoutError("x")).toBeInstanceOf(Error);
   });
 });
+
+describe("the console logger", () => {
+  it("sends warn lines to console.warn and error lines to console.error, and nothing else", async () => {
+    const { consoleLogger } = await import("../src/index.js");
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    const error = vi.spyOn(console, "error").mockImplementation(() => {});
+    try {
+      consoleLogger.warn?.("w", 1);
+      consoleLogger.error?.("e", 2);
+      expect(warn).toHaveBeenCalledWith("w", 1);
+      expect(error).toHaveBeenCalledWith("e", 2);
+      expect(consoleLogger.debug).toBeUndefined();
+      expect(consoleLogger.info).toBeUndefined();
+    } finally {
+      warn.mockRestore();
+      error.mockRestore();
+    }
+  });
+});

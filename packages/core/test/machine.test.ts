@@ -491,3 +491,153 @@ describe("purity", () => {
     expect(replay()).toEqual(replay());
   });
 });
+
+describe("exact states", () => {
+  it("a new timer is idle, with nothing scheduled", () => {
+    expect(machine({}, 1500)).toEqual({
+      config: base,
+      phase: "idle",
+      run: 0,
+      ticks: 0,
+      hitCount: 0,
+      delay: 1500,
+      wakeAt: Number.NaN,
+      anchor: Number.NaN,
+      period: 1500,
+      slot: 0,
+      rebase: false,
+      triggered: false,
+    });
+  });
+
+  it("start resets the grid and the trigger", () => {
+    const dirty = {
+      ...machine({ mode: "fixed_rate" }),
+      anchor: 5,
+      slot: 3,
+      rebase: true,
+      triggered: true,
+    };
+    expect(step(dirty, start(10))[0]).toEqual({
+      ...dirty,
+      phase: "sleeping",
+      run: 1,
+      wakeAt: 10,
+      anchor: Number.NaN,
+      slot: 0,
+      rebase: false,
+      triggered: false,
+    });
+  });
+
+  it("fixed_delay never touches the fixed-rate grid", () => {
+    const { state } = apply(machine({}, 1000), start(0), wake(1, 0), ok(1, 10), {
+      type: "setDelay",
+      now: 20,
+      delay: 50,
+    });
+    expect(state).toMatchObject({
+      anchor: Number.NaN,
+      slot: 0,
+      period: 1000,
+      rebase: false,
+      delay: 50,
+    });
+  });
+
+  it("says which phases run and which have a tick in flight", () => {
+    const phases: Phase[] = ["idle", "sleeping", "ticking", "deciding", "stopping", "restarting"];
+    const of = (phase: Phase) => ({ ...machine(), phase });
+    expect(phases.filter((phase) => isRunning(of(phase)))).toEqual([
+      "sleeping",
+      "ticking",
+      "deciding",
+      "restarting",
+    ]);
+    expect(phases.filter((phase) => hasTickInFlight(of(phase)))).toEqual([
+      "ticking",
+      "stopping",
+      "restarting",
+    ]);
+  });
+
+  it("refuses trigger() on a stopped timer with a message that says what to do", () => {
+    expect(() => step(machine(), trigger())).toThrow(
+      "trigger() needs a running timer; call start() first",
+    );
+  });
+
+  it("returns the very same state for a no-op", () => {
+    const triggered = apply(ticking(), trigger(1)).state;
+    expect(step(triggered, trigger(2))[0]).toBe(triggered);
+  });
+});
+
+describe("settlements of another tick", () => {
+  // After cancel({ timeout }) abandons a hung tick, that tick may settle during a later tick.
+  const inFlight = () =>
+    apply(ticking(), { type: "succeeded", now: 5, tick: 1, value: 1, sample: 0 }, wake(1, 1005))
+      .state;
+
+  it.each<TimerEvent>([
+    failed(1, 1010),
+    { type: "exhausted", now: 1010, tick: 1 },
+    { type: "succeeded", now: 1010, tick: 1, value: "late", sample: 0 },
+  ])("are ignored while a later tick runs: $type", (event) => {
+    const state = inFlight();
+    expect(state.ticks).toBe(2);
+    const [next, effects] = step(state, event);
+    expect(next).toBe(state);
+    expect(effects).toEqual([]);
+  });
+
+  it("a decision about another tick is ignored", () => {
+    const deciding = apply(ticking(), failed(1, 5)).state;
+    const [next] = step(deciding, {
+      type: "decided",
+      now: 6,
+      tick: 9,
+      policy: "stop",
+      error: 1,
+      sample: 0,
+    });
+    expect(next).toBe(deciding);
+  });
+
+  it("while restarting, only the old run's tick counts", () => {
+    const restarting = apply(ticking(), cancel(5), start(6)).state;
+    expect(step(restarting, ok(7, 10))[0]).toBe(restarting);
+  });
+});
+
+describe("restarting, at the boundary", () => {
+  it("starts the first tick at once when the old tick settles exactly when it is due", () => {
+    const restarting = apply(ticking({ initialDelay: 1000 }), cancel(5), start(6)).state;
+    const { state, effects } = apply(restarting, ok(1, 1006));
+    expect(state.phase).toBe("ticking");
+    expect(effects).toEqual([{ type: "quiet" }, { type: "invoke", tick: 2, hitCount: 0 }]);
+  });
+});
+
+describe("fixed_rate with jitter", () => {
+  const rate = { mode: "fixed_rate" as const, jitter: 0.5 };
+
+  it("perturbs only the time left to the slot: slot + (factor − 1) × min(left, delay)", () => {
+    // Ended at 100: 900 ms left to slot 1; sample 0.9 → factor 1.4 → 1000 + 0.4 × 900.
+    expect(apply(ticking(rate, 1000), ok(1, 100, 1, 0.9)).state.wakeAt).toBeCloseTo(1360, 9);
+    // Ended at 0 (on time): the whole period is left → 1000 + 0.4 × 1000.
+    expect(apply(ticking(rate, 1000), ok(1, 0, 1, 0.9)).state.wakeAt).toBeCloseTo(1400, 9);
+  });
+
+  it("re-anchors after setDelay at the slot's nominal time, not at the jittered wake", () => {
+    const sleeping = apply(ticking(rate, 1000), ok(1, 0, 1, 0.75)).state; // wake at 1250, slot 1 = 1000
+    expect(sleeping.wakeAt).toBe(1250);
+    const { state } = apply(sleeping, { type: "setDelay", now: 10, delay: 300 }, wake(1, 1250));
+    expect(state).toMatchObject({ anchor: 1000, period: 300, slot: 0 });
+  });
+
+  it("counts slots with a zero delay, without skipping", () => {
+    const { state } = apply(ticking({ mode: "fixed_rate" }, 0), ok(1, 40));
+    expect(state).toMatchObject({ slot: 1, wakeAt: 40 });
+  });
+});

@@ -150,3 +150,143 @@ describe("bad arguments throw at the call that received them", () => {
     expect(() => timer.cancel(3 as never)).toThrow(/^cancel\(options\): options must be an object/);
   });
 });
+
+describe("every kind of bad option value, with the exact message", () => {
+  const signal = new AbortController().signal;
+  it.each<[string, unknown, string | RegExp]>([
+    ["options: null", null, "options must be an object; got null"],
+    ["options: a string", "fast", 'options must be an object; got "fast"'],
+    ["mode: a number", { mode: 1 }, "mode must be a string; got 1"],
+    ["jitter: a string", { jitter: "0.5" }, 'jitter must be a number; got "0.5"'],
+    ["name: an object", { name: {} }, "name must be a string; got an object ([object Object])"],
+    ["onError: an array", { onError: [] }, "onError must be a function; got an array"],
+    [
+      "logger: null",
+      { logger: null },
+      "logger must be an object with debug/info/warn/error methods; got null",
+    ],
+    ["logger: a function", { logger: () => {} }, /^logger must be an object.*got function/],
+    ["driver: null", { driver: null }, "driver must implement the Driver interface; got null"],
+    [
+      "driver: without setWake",
+      { driver: { now: () => 0 } },
+      /^driver must implement the Driver interface; got an object/,
+    ],
+    [
+      "cancelOn: null",
+      { cancelOn: null },
+      "cancelOn must be an iterable of promises or AbortSignals; got null",
+    ],
+    [
+      "cancelOn: a string",
+      { cancelOn: "abc" },
+      'cancelOn must be an iterable of promises or AbortSignals; got "abc"',
+    ],
+    [
+      "cancelOn: an object without then",
+      { cancelOn: [signal, {}] },
+      "cancelOn[1] must be a promise or an AbortSignal; got an object ([object Object])",
+    ],
+    [
+      "cancelOn: null entry",
+      { cancelOn: [null] },
+      "cancelOn[0] must be a promise or an AbortSignal; got null",
+    ],
+    [
+      "cancelOn: a function",
+      { cancelOn: [() => {}] },
+      /^cancelOn\[0\] must be a promise or an AbortSignal; got function/,
+    ],
+    [
+      "signal: a promise",
+      { signal: Promise.resolve() },
+      /^signal must be an AbortSignal; got an object/,
+    ],
+    [
+      "signal: not quite a signal",
+      { signal: { aborted: "no", addEventListener() {} } },
+      /^signal must be an AbortSignal/,
+    ],
+  ])("%s", (_label, options, message) => {
+    expect(() => new Timer(1, target, options as never)).toThrow(message);
+  });
+
+  it("accepts thenables and signals from anywhere, and undefined for every option", () => {
+    // biome-ignore lint/suspicious/noThenProperty: hand-made thenables are the point of the test
+    const thenable = { then: (resolve: () => void) => resolve() } as PromiseLike<void>;
+    // biome-ignore lint/suspicious/noThenProperty: a callable thenable
+    const fnThenable = Object.assign(() => {}, { then: (resolve: () => void) => resolve() });
+    expect(
+      () => new Timer(1, target, { cancelOn: [thenable, fnThenable as never, signal] }),
+    ).not.toThrow();
+    expect(
+      () =>
+        new Timer(1, target, {
+          mode: undefined,
+          jitter: undefined,
+          name: undefined,
+          onError: undefined,
+          onCancel: undefined,
+          logger: undefined,
+          driver: undefined,
+          cancelOn: undefined,
+          signal: undefined,
+          unref: undefined,
+          start: undefined,
+          initialDelay: undefined,
+        }),
+    ).not.toThrow();
+  });
+
+  it("describes a bad target precisely", () => {
+    expect(() => new Timer(1, [] as never)).toThrow(
+      "target must be a function, a generator or an iterator; got an array",
+    );
+    expect(() => new Timer(1, { next: 1 } as never)).toThrow(/got an object/);
+    expect(() => new Timer(1, "tick" as never)).toThrow('got "tick"');
+  });
+
+  it("names the method in the messages of subscribe, wait and cancel", () => {
+    const timer = new Timer(1, target, { driver: c });
+    expect(() => timer.subscribe(5 as never)).toThrow(
+      "subscribe(options): options must be an object; got 5",
+    );
+    expect(() => timer.subscribe(null as never)).toThrow(
+      "subscribe(options): options must be an object; got null",
+    );
+    expect(() => timer.subscribe({ maxsize: "3" as never })).toThrow(
+      'subscribe(options): maxsize must be a number; got "3"',
+    );
+    expect(() => timer.subscribe({ name: 7 as never })).toThrow(
+      "subscribe(options): name must be a string; got 7",
+    );
+    expect(() => timer.wait("x" as never)).toThrow(
+      'wait(options): options must be an object; got "x"',
+    );
+    expect(() => timer.wait({ hitCount: "1" as never })).toThrow(
+      'hitCount must be a number; got "1"',
+    );
+    expect(() => timer.cancel(null as never)).toThrow(
+      "cancel(options): options must be an object; got null",
+    );
+    const feed = timer.subscribe();
+    expect(() => feed.dropOldest("2" as never)).toThrow(
+      'dropOldest(n): n must be a number; got "2"',
+    );
+    expect(feed.dropOldest(0)).toBe(0);
+  });
+
+  it("accepts the decimal forms of duration strings and refuses partial numbers", () => {
+    expect(toMilliseconds("12.75s", "delay")).toBe(12_750);
+    expect(toMilliseconds(".25 s", "delay")).toBe(250);
+    expect(() => toMilliseconds("1.s", "delay")).toThrow(RangeError);
+    expect(() => toMilliseconds(".s", "delay")).toThrow(RangeError);
+    expect(() => toMilliseconds(() => 1, "delay")).toThrow(
+      "delay must be a number of seconds or a duration string; got function (anonymous)",
+    );
+    function namedFn() {}
+    expect(() => toMilliseconds(namedFn, "delay")).toThrow("got function namedFn");
+  });
+});
+
+const c = clock();

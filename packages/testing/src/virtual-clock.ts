@@ -104,6 +104,9 @@ export class VirtualClock implements Driver {
   }
 
   setWake(at: number, fn: () => void, _unref: boolean): WakeHandle {
+    // A driver receiving NaN or ∞ means a bug upstream: fail loudly rather than never wake.
+    if (!Number.isFinite(at))
+      throw new RangeError(`setWake(at): at must be a finite time; got ${at}`);
     const wake: Wake = { at: Math.max(at, this.#now), seq: this.#seq++, fn, cancelled: false };
     this.#push(wake);
     this.#live++;

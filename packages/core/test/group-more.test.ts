@@ -1,0 +1,85 @@
+import { describe, expect, it } from "vitest";
+import { Timer, TimerGroup, TimerTimeoutError } from "../src/index.js";
+import { clock, sleep, track } from "./helpers.js";
+
+describe("TimerGroup, more", () => {
+  it("checks its options and timers, naming what is wrong", () => {
+    expect(() => new TimerGroup([], 3 as never)).toThrow("options must be an object; got 3");
+    expect(() => new TimerGroup([], null as never)).toThrow("options must be an object; got null");
+    expect(() => new TimerGroup(null as never)).toThrow(
+      "timers must be an iterable of Timer; got null",
+    );
+    const group = new TimerGroup();
+    const noStart = { cancel() {}, isRunning() {} };
+    const noCancel = { start() {}, isRunning() {} };
+    const noIsRunning = { start() {}, cancel() {} };
+    for (const bad of [noStart, noCancel, noIsRunning, null, 5]) {
+      expect(() => group.add(bad as never)).toThrow(/^add\(timer\): timer must be a Timer; got /);
+    }
+    expect(() => group.trigger({ timeout: -1 })).toThrow(/^timeout must be a non-negative/);
+  });
+
+  it("holds a timer once, however often it is added", () => {
+    const c = clock();
+    const timer = new Timer(1, () => 1, { driver: c });
+    const group = new TimerGroup([timer, timer]);
+    group.add(timer);
+    expect(group.size).toBe(1);
+  });
+
+  it("start() on an active group changes nothing, even for a member stopped since", async () => {
+    const c = clock();
+    const a = new Timer(1, () => 1, { driver: c });
+    const group = new TimerGroup([a]).start();
+    await a.cancel();
+    group.start();
+    expect(a.isRunning()).toBe(false);
+    await group.cancel();
+  });
+
+  it("after cancel() the group is inactive: add() no longer starts timers", async () => {
+    const c = clock();
+    const group = new TimerGroup([new Timer(1, () => 1, { driver: c })]).start();
+    await group.cancel();
+    const late = group.add(new Timer(1, () => 1, { driver: c }));
+    expect(late.isRunning()).toBe(false);
+    expect(String(group)).toBe("TimerGroup(2 timers, idle)");
+  });
+
+  it("trigger({ timeout }) resolves when the members are quick enough, and disarms its deadline", async () => {
+    const c = clock();
+    const group = new TimerGroup([
+      new Timer(10, async () => sleep(c, 500).then(() => "a"), { driver: c }),
+    ]).start();
+    await c.settle();
+    const done = track(group.trigger({ timeout: 5 }));
+    await c.advance(1);
+    expect(done.state).toBe("resolved");
+    expect(c.pending).toBe(1); // the member's own wake; no deadline left behind
+    await group.cancel();
+  });
+
+  it("trigger({ timeout }) says how long it waited", async () => {
+    const c = clock();
+    const stuck = new Timer(1, () => new Promise(() => {}), { driver: c });
+    const group = new TimerGroup([stuck], { name: "g" }).start();
+    await c.settle();
+    const triggering = track(group.trigger({ timeout: 2 }));
+    await c.advance(2);
+    expect(triggering.error).toBeInstanceOf(TimerTimeoutError);
+    expect((triggering.error as Error).message).toBe(
+      "TimerGroup(g, 1 timer, running): trigger() timed out after 2s",
+    );
+    await c.runUntil(group.cancel({ timeout: 0 }));
+  });
+
+  it("an empty group triggers and waits for nothing", async () => {
+    const group = new TimerGroup().start();
+    expect(await group.trigger({ timeout: 1 })).toEqual([]);
+    expect(await group.wait({ hits: 1 })).toEqual([]);
+    expect(group.isRunning()).toBe(true);
+    expect(String(group)).toBe("TimerGroup(0 timers, running)");
+    const { inspect } = await import("node:util");
+    expect(inspect(group)).toBe(String(group));
+  });
+});
