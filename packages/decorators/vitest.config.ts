@@ -1,0 +1,16 @@
+import { defineProject } from "vitest/config";
+import { sourceResolution } from "../../vitest.shared.js";
+import { standardDecorators } from "./test/support/standard-decorators.js";
+
+export default defineProject({
+  ...sourceResolution,
+  // Test files use standard decorators, which Vite's own transform does not compile.
+  plugins: [standardDecorators()],
+  test: {
+    name: "decorators",
+    include: ["test/**/*.test.ts"],
+    // For test/gc.test.ts: `global.gc()` to show that dropped instances take their timers along.
+    execArgv: ["--expose-gc"],
+    typecheck: { enabled: true, include: ["test/**/*.test-d.ts"], tsconfig: "./tsconfig.json" },
+  },
+});
