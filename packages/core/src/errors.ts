@@ -21,6 +21,7 @@
  * ```
  */
 export class TimerCancelledError extends Error {
+  /** Always `"TimerCancelledError"`: recognise the error by name across package copies. */
   override readonly name = "TimerCancelledError";
   constructor(message = "the timer stopped before the awaited tick", options?: ErrorOptions) {
     super(message, options);
@@ -38,6 +39,7 @@ export class TimerCancelledError extends Error {
  * ```
  */
 export class TimerTimeoutError extends Error {
+  /** Always `"TimerTimeoutError"`. */
   override readonly name = "TimerTimeoutError";
 }
 
@@ -52,5 +54,6 @@ export class TimerTimeoutError extends Error {
  * ```
  */
 export class TimerStateError extends Error {
+  /** Always `"TimerStateError"`. */
   override readonly name = "TimerStateError";
 }

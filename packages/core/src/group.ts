@@ -181,6 +181,7 @@ export class TimerGroup implements Iterable<Timer<any>>, AsyncDisposable {
     });
   }
 
+  /** The member timers, in the order they were added. */
   [Symbol.iterator](): IterableIterator<Timer<any>> {
     return this.#timers[Symbol.iterator]();
   }

@@ -24,4 +24,4 @@ export { realDriver } from "./real-driver.js";
 export type { Mode } from "./schedule.js";
 export { type SubscribeOptions, Subscription } from "./subscription.js";
 export type { Target, TargetFunction, TickContext, TickValue } from "./target.js";
-export { type CancelOptions, Timer, type WaitOptions } from "./timer.js";
+export { type CancelOptions, Timer, type TimerObserver, type WaitOptions } from "./timer.js";

@@ -9,9 +9,13 @@
  * ```
  */
 export interface Logger {
+  /** Debug lines (a timer writes none today). */
   debug?(message: string, ...rest: unknown[]): void;
+  /** Info lines (a timer writes none today). */
   info?(message: string, ...rest: unknown[]): void;
+  /** Warn lines: skipped fixed-rate slots, dropped subscription values, abandoned ticks. */
   warn?(message: string, ...rest: unknown[]): void;
+  /** Error lines: a failing tick without `onError`, callbacks that throw; the error follows the message. */
   error?(message: string, ...rest: unknown[]): void;
 }
 

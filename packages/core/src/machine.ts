@@ -60,8 +60,11 @@ export type Phase = "idle" | "sleeping" | "ticking" | "deciding" | "stopping" | 
  * ```
  */
 export interface MachineConfig {
+  /** Which schedule: `"fixed_delay"` or `"fixed_rate"`. */
   readonly mode: Mode;
+  /** Milliseconds from `start` to the first tick; never jittered. */
   readonly initialDelay: number;
+  /** Fraction in `[0, 1]` by which each sleep is perturbed. */
   readonly jitter: number;
   /** Why the timer may run only once (`cancelOn`/`signal`, a generator object); `undefined` if restartable. */
   readonly singleRun: string | undefined;
@@ -79,7 +82,9 @@ export interface MachineConfig {
  * ```
  */
 export interface TimerState {
+  /** The settings, shared by every state of one timer. */
   readonly config: MachineConfig;
+  /** Where the timer is in its life. */
   readonly phase: Phase;
   /** Token of the current run (or the last one); 0 before the first start. */
   readonly run: number;

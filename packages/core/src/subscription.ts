@@ -129,6 +129,7 @@ export class Subscription<T> implements AsyncIterableIterator<T, undefined>, Asy
     return Promise.resolve(DONE);
   }
 
+  /** A subscription is its own iterator: `for await (const value of feed)`. */
   [Symbol.asyncIterator](): this {
     return this;
   }

@@ -45,6 +45,31 @@ export interface WaitOptions {
 }
 
 /**
+ * What {@link Timer.observe} reports, synchronously, as it happens — for integrations that
+ * mirror a timer's state (metrics, `@async-timer/node-threads`). Every callback is optional; one
+ * that throws is logged and never breaks the timer.
+ *
+ * @example
+ * ```ts
+ * const observer: TimerObserver<number> = {
+ *   ticked: (value) => console.log("tick", value),
+ *   ended: (reason) => console.log("run ended:", reason),
+ * };
+ * const stopObserving = timer.observe(observer);
+ * ```
+ */
+export interface TimerObserver<T> {
+  /** A run started: `start()` succeeded. */
+  started?(): void;
+  /** A tick succeeded with `value`; `hitCount` and `lastResult` already count it. */
+  ticked?(value: T): void;
+  /** The run ended: cancelled (or `cancelOn`), stopped by an error, or its source ran out. */
+  ended?(reason: "cancel" | "error" | "exhausted"): void;
+  /** `setDelay()` changed the delay to `seconds`. */
+  delayed?(seconds: number): void;
+}
+
+/**
  * Options of {@link Timer.cancel}.
  *
  * @example
@@ -114,6 +139,7 @@ export class Timer<T = unknown> implements AsyncIterable<T, undefined>, AsyncDis
   /** A `cancelOn` promise settled: every run of this timer ends at once. */
   #externallyCancelled = false;
   #subscribed = 0;
+  #observers: TimerObserver<unknown>[] = [];
 
   /**
    * @param delay - Seconds between ticks (see the schedules above), or a string like `"5s"`.
@@ -203,6 +229,7 @@ export class Timer<T = unknown> implements AsyncIterable<T, undefined>, AsyncDis
     this.#runner.start();
     // Stryker disable next-line ObjectLiteral: { } reads the same (undefined fields), spelled out for shape
     this.#run = { ended: false, failure: undefined };
+    this.#notify("started", undefined);
     for (const signal of this.#signals) signal.addEventListener("abort", this.#onAbort);
     if (this.#externallyCancelled || this.#signals.some((signal) => signal.aborted)) {
       void this.cancel();
@@ -240,6 +267,43 @@ export class Timer<T = unknown> implements AsyncIterable<T, undefined>, AsyncDis
   setDelay(delay: Duration): void {
     const ms = toMilliseconds(delay, "delay");
     this.#runner.dispatch({ type: "setDelay", now: this.#runner.driver.now(), delay: ms });
+    this.#notify("delayed", ms / 1000);
+  }
+
+  /**
+   * Calls `observer` synchronously when a run starts, a tick succeeds, the run ends or the delay
+   * changes. Returns the function that stops observing. Observers cost nothing when there are
+   * none; an observer that throws is logged at error level.
+   *
+   * @example
+   * ```ts
+   * const stop = timer.observe({ ticked: (value) => console.log("tick", value) });
+   * // …
+   * stop();
+   * ```
+   */
+  observe(observer: TimerObserver<T>): () => void {
+    if (typeof observer !== "object" || observer === null) {
+      throw new TypeError(
+        `observe(observer): observer must be an object; got ${describe(observer)}`,
+      );
+    }
+    const entry = observer as TimerObserver<unknown>;
+    this.#observers = [...this.#observers, entry];
+    return () => {
+      this.#observers = this.#observers.filter((other) => other !== entry);
+    };
+  }
+
+  #notify<K extends keyof TimerObserver<unknown>>(event: K, argument: unknown): void {
+    // A copy-on-write list: an observer that unsubscribes while notified does not disturb this loop.
+    for (const observer of this.#observers) {
+      try {
+        (observer[event] as ((value: unknown) => void) | undefined)?.call(observer, argument);
+      } catch (error) {
+        this.#log("error", `a timer observer's ${event}() threw`, error);
+      }
+    }
   }
 
   /**
@@ -409,6 +473,8 @@ export class Timer<T = unknown> implements AsyncIterable<T, undefined>, AsyncDis
       if (this.#subscriptions.size > 0) {
         for (const subscription of this.#subscriptions) subscription.push(value);
       }
+      // Stryker disable next-line ConditionalExpression,EqualityOperator: skips an empty loop (hot path)
+      if (this.#observers.length > 0) this.#notify("ticked", value);
     },
     fail: (tick, error, final) => {
       this.#fanout.fail(tick, error, final, this.#run);
@@ -420,13 +486,14 @@ export class Timer<T = unknown> implements AsyncIterable<T, undefined>, AsyncDis
     log: (level, message, error) => this.#log(level, message, error),
   };
 
-  #ended(_reason: EndReason): void {
+  #ended(reason: EndReason): void {
     this.#run.ended = true;
     for (const signal of this.#signals) signal.removeEventListener("abort", this.#onAbort);
     this.#fanout.end(this.#lastResult);
     const subscriptions = [...this.#subscriptions];
     this.#subscriptions.clear();
     for (const subscription of subscriptions) subscription.end();
+    this.#notify("ended", reason);
     if (this.#onCancel === undefined) return;
     try {
       this.#onCancel(this);

@@ -162,3 +162,69 @@ describe("Timer", () => {
     expect(await second).toEqual({ done: true, value: undefined });
   });
 });
+
+describe("observe()", () => {
+  it("reports starts, ticks, ends and delay changes synchronously, until unsubscribed", async () => {
+    const c = clock();
+    const seen: string[] = [];
+    let n = 0;
+    const timer = new Timer(1, () => ++n, { driver: c });
+    const stop = timer.observe({
+      started: () => seen.push(`started running=${timer.isRunning()}`),
+      ticked: (value) =>
+        seen.push(`ticked ${value} hits=${timer.hitCount} last=${timer.lastResult}`),
+      ended: (reason) => seen.push(`ended ${reason}`),
+      delayed: (seconds) => seen.push(`delayed ${seconds}`),
+    });
+    timer.start();
+    await c.advance(1);
+    timer.setDelay("500ms");
+    await timer.cancel();
+    stop();
+    timer.start();
+    await c.advance(1);
+    await timer.cancel();
+    expect(seen).toEqual([
+      "started running=true",
+      "ticked 1 hits=1 last=1",
+      "ticked 2 hits=2 last=2",
+      "delayed 0.5",
+      "ended cancel",
+    ]);
+  });
+
+  it("reports how a run ended, and survives an observer that throws", async () => {
+    const c = clock();
+    const logger = recordingLogger();
+    const reasons: string[] = [];
+    const timer = new Timer(1, ["a"].values(), { driver: c, logger });
+    timer.observe({ ended: (reason) => reasons.push(reason) });
+    timer.observe({
+      ticked: () => {
+        throw new Error("observer broke");
+      },
+    });
+    timer.start();
+    await c.advance(2);
+    expect(reasons).toEqual(["exhausted"]);
+    expect(timer.lastResult).toBe("a");
+    expect(logger.lines).toEqual([
+      {
+        level: "error",
+        message: "[async-timer] a timer observer's ticked() threw",
+        error: new Error("observer broke"),
+      },
+    ]);
+    const failing = new Timer(1, () => Promise.reject(new Error("x")), {
+      driver: c,
+      logger: recordingLogger(),
+    });
+    failing.observe({ ended: (reason) => reasons.push(reason) });
+    failing.start();
+    await c.advance(1);
+    expect(reasons).toEqual(["exhausted", "error"]);
+    expect(() => failing.observe(null as never)).toThrow(
+      "observe(observer): observer must be an object; got null",
+    );
+  });
+});
