@@ -1,6 +1,6 @@
 // What the documentation's examples call but leave to the reader: "your code".
 // Each example is type-checked against these and the packages' real types.
-import type { TickContext } from "@async-timer/core";
+import type { Driver, TickContext } from "@async-timer/core";
 
 declare global {
   type Rows = { id: number; name: string }[];
@@ -17,4 +17,18 @@ declare global {
   function exportSample(sample: number): Promise<void>;
   function pollQueue(context: TickContext): Promise<number>;
   function syncInventory(context: TickContext): Promise<void>;
+  /** Serves requests until the server shuts down. */
+  function listen(): Promise<void>;
+  /** Your app's startup/shutdown around `serve`, with its timers on `driver`. */
+  function lifespan(serve: () => Promise<void>, driver?: Driver): Promise<void>;
+  /** Your app's cache. */
+  const cache: { initialised: boolean };
+  /** Resolves when the HTTP server has closed. */
+  function onceServerCloses(): Promise<void>;
+}
+
+// @async-timer/decorators README
+declare global {
+  /** Fetches the latest prices by symbol; aborted through `signal`. */
+  function fetchPrices(signal: AbortSignal): Promise<Record<string, number>>;
 }

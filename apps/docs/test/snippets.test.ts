@@ -1,63 +1,99 @@
 /**
- * Every ```ts block in the READMEs (and, later, the guides) must compile against the packages'
- * real types, so the documentation cannot drift from the API.
+ * Every ```ts block in the READMEs, the site's home page and the guides must compile against the
+ * packages' real types, so the documentation cannot drift from the API. A block fenced as
+ * ```ts run is a complete program: it is also run, and what it prints must match its
+ * `// → …` comments, in order.
  */
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { format } from "node:util";
 import ts from "typescript";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 
 const root = fileURLToPath(new URL("../../..", import.meta.url));
 const here = dirname(fileURLToPath(import.meta.url));
-const scratch = join(here, "..", ".snippets");
+const docs = join(here, "..");
+const scratch = join(docs, ".snippets");
 
+const markdownIn = (directory: string): string[] =>
+  existsSync(join(root, directory))
+    ? readdirSync(join(root, directory))
+        .filter((name) => name.endsWith(".md"))
+        .map((name) => join(directory, name))
+    : [];
+
+const readmesOf = (directory: string): string[] =>
+  readdirSync(join(root, directory)).map((name) => join(directory, name, "README.md"));
+
+/** Every Markdown file whose examples a reader may copy. */
 function documents(): string[] {
-  const packages = readdirSync(join(root, "packages")).map((name) =>
-    join("packages", name, "README.md"),
-  );
-  return ["README.md", ...packages].filter((file) => {
-    try {
-      readFileSync(join(root, file));
-      return true;
-    } catch {
-      return false;
-    }
-  });
+  return [
+    "README.md",
+    ...readmesOf("packages"),
+    ...readmesOf("examples"),
+    "apps/docs/home.md",
+    ...markdownIn("apps/docs/guides"),
+  ].filter((file) => existsSync(join(root, file)));
 }
 
 interface Snippet {
   readonly document: string;
   readonly line: number;
   readonly code: string;
+  /** A complete program, run by this test. */
+  readonly run: boolean;
 }
 
 function snippets(document: string): Snippet[] {
   const text = readFileSync(join(root, document), "utf8");
   const found: Snippet[] = [];
-  const fence = /^```ts\n([\s\S]*?)^```/gm;
+  const fence = /^```ts( run)?\n([\s\S]*?)^```/gm;
   for (let match = fence.exec(text); match !== null; match = fence.exec(text)) {
     const line = text.slice(0, match.index).split("\n").length + 1;
-    found.push({ document, line, code: match[1] as string });
+    found.push({ document, line, code: match[2] as string, run: match[1] !== undefined });
   }
   return found;
 }
 
-describe("documentation examples", () => {
-  const all = documents().flatMap(snippets);
+/** The `// → text` comments of a program, in order: what it must print. */
+function expectedOutput(code: string): string[] {
+  return code
+    .split("\n")
+    .map((line) => /\/\/ → (.*)$/.exec(line)?.[1]?.trimEnd())
+    .filter((line): line is string => line !== undefined);
+}
 
-  it("exist in every README", () => {
-    expect(all.length).toBeGreaterThan(10);
+const all = documents().flatMap(snippets);
+const file = (index: number) => join(scratch, `snippet-${index}.ts`);
+
+describe("documentation examples", () => {
+  it("exist in every README and guide", () => {
+    expect(all.length).toBeGreaterThan(40);
+    const guides = markdownIn("apps/docs/guides");
+    expect(guides.length).toBeGreaterThanOrEqual(7);
+    for (const guide of guides.filter((g) => !g.endsWith("examples.md"))) {
+      expect(
+        all.some((snippet) => snippet.document === guide),
+        guide,
+      ).toBe(true);
+    }
+    expect(all.filter((snippet) => snippet.run).length).toBeGreaterThanOrEqual(8);
+  });
+
+  it("guides keep the front matter that titles them on the site", () => {
+    for (const guide of markdownIn("apps/docs/guides")) {
+      expect(readFileSync(join(root, guide), "utf8"), guide).toMatch(/^---\ntitle: .+\n---\n/);
+    }
   });
 
   it("all type-check against the packages", () => {
     rmSync(scratch, { recursive: true, force: true });
     mkdirSync(scratch, { recursive: true });
     const files = all.map((snippet, index) => {
-      const file = join(scratch, `snippet-${index}.ts`);
       // Each block is its own module (top-level await allowed).
-      writeFileSync(file, `${snippet.code}\nexport {};\n`);
-      return { file, snippet };
+      writeFileSync(file(index), `${snippet.code}\nexport {};\n`);
+      return { file: file(index), snippet };
     });
     const options: ts.CompilerOptions = {
       target: ts.ScriptTarget.ES2022,
@@ -86,4 +122,30 @@ describe("documentation examples", () => {
     });
     expect(problems).toEqual([]);
   });
+});
+
+describe("complete programs in the guides", () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  const programs = all
+    .map((snippet, index) => ({ snippet, index }))
+    .filter(({ snippet }) => snippet.run);
+
+  it.each(programs.map(({ snippet, index }) => [`${snippet.document}:${snippet.line}`, index]))(
+    "%s runs and prints what its comments say",
+    async (_where, index) => {
+      const snippet = all[index as number] as Snippet;
+      mkdirSync(scratch, { recursive: true });
+      writeFileSync(file(index as number), `${snippet.code}\nexport {};\n`);
+      const printed: string[] = [];
+      vi.spyOn(console, "log").mockImplementation((...args: unknown[]) => {
+        printed.push(format(...args));
+      });
+      await import(`${pathToFileURL(file(index as number)).href}?run=${Date.now()}`);
+      expect(printed).toEqual(expectedOutput(snippet.code));
+    },
+    15_000,
+  );
 });

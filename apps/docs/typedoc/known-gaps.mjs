@@ -1,0 +1,26 @@
+// @ts-check
+/**
+ * Public API that has no doc comment yet, as TypeDoc names it. Every *other* undocumented
+ * export, member or property fails `pnpm docs:build`. This list only shrinks: when a comment is
+ * added upstream, delete the line. (The list is shared by every package's conversion, so an
+ * entry that no longer matches is not reported; see typedoc/plugin.mjs.)
+ *
+ * Each group names its package; the owners were told with issue #6's docs work.
+ */
+export const knownUndocumented = [
+  // @async-timer/node-threads, in progress when the site landed: its owner documents these and
+  // deletes the lines. `pnpm --filter async-timer-docs docs:gaps` lists what is left.
+  "GroupHandle.kind",
+  "SubscriptionHandle.[valueType]",
+  "SubscriptionHandle.kind",
+  "ThreadControlError.name",
+  "TimerHandle.[valueType]",
+  "TimerHandle.kind",
+];
+
+/**
+ * Types that public API refers to but a package does not export (so the site cannot link them).
+ * Same rule: this list only shrinks. `@async-timer/testing` (in progress when the site landed).
+ */
+/** @type {string[]} */
+export const knownNotExported = [];
