@@ -7,6 +7,7 @@ export default defineConfig({
       "packages/*/vitest.config.ts",
       "examples/*/vitest.config.ts",
       "apps/*/vitest.config.ts",
+      "bench/vitest.config.ts",
     ],
   },
 });

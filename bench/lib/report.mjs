@@ -1,0 +1,259 @@
+/** Rows (median, range, ratio to the same round's floor, target) and the Markdown report. */
+import { summarize } from "./stats.mjs";
+
+/**
+ * Why a target of ours is missed, and what is planned, keyed by `metric:figure:run` (or
+ * `metric:figure` for any of our runs). Shown under the table whenever that target is missed.
+ */
+export const KNOWN_CAUSES = {
+  "cpu:value": {
+    cause:
+      "per-tick machinery on top of the floor's timer + promise: a machine step and effect dispatch per event (wake, succeeded), a TickContext object per tick, `isSource()` probing every returned promise for `next`, the tick-scope `run()`; under fixed_rate, about half the wakes allocate a new `Timeout` (the whole-millisecond delay alternates 9/10 ms, so the previous one cannot be `refresh()`ed); and, on Node 20/22, the AsyncLocalStorage promise hook our Timer turns on (compare the floor-with-AsyncLocalStorage row: the same loop, slower only because ALS was used once in the process)",
+    plan: "core hot-path work (tracked separately): enter the async context only when it is needed (e.g. only once cancel() is called from inside a tick), recognise native promises before probing for a source, keep one TickContext per run, avoid allocating on the wake/succeeded transitions, re-arm the same `Timeout` under fixed_rate; Node 24 (AsyncContextFrame) removes the ALS part — see `pnpm bench --metric cpu --node24`. Re-measure with `pnpm bench --metric cpu`",
+  },
+  "memory:value": {
+    cause:
+      "every Timer eagerly allocates what a running, subscribed, awaited timer needs: its Runner with two reusable event objects and bound callbacks, a Fanout with five waiter arrays, a subscription Set and owner object, an AbortController + AbortSignal per run, and the resolved options; the raw loop holds one closure, one state object and one Timeout",
+    plan: "allocate lazily: the Fanout's arrays and the subscription Set on first use, the run's AbortController on the first read of `ctx.signal` (a getter), no per-timer owner object until the first subscribe(); then re-measure with `pnpm bench --metric memory`",
+  },
+  "throughput:value": {
+    cause:
+      "each cancel() builds a TimerCancelledError (an Error, with a stack trace) to abort the run's AbortController and dispatches the abort event even when nobody listens; each start() creates an AbortController; construction resolves and validates every option",
+    plan: "create the run's AbortController lazily (only when a tick reads `signal`) and its abort reason lazily (or without a captured stack); then re-measure with `pnpm bench --metric throughput`",
+  },
+  "virtual:value": {
+    cause:
+      "VirtualClock settles promise continuations with one macrotask (setImmediate) per wake — the mechanism fake-timers' tickAsync uses too — so a simulated tick costs an event-loop turn plus a Timer tick (metric 1: several times the raw loop's). The floor-virtual row is the clock's own share",
+    plan: "@async-timer/testing: settle with microtask turns and fall back to a macrotask only when a tick is still pending (waiting on something outside the clock); core: the per-tick work of metric 1",
+  },
+  "fanout:value": {
+    cause:
+      "per queued value: the publish loop over the subscription Set, then Subscription#push (a `shift()` on its pending-waiter array even when empty, a bound check, a ring-buffer write, growth by doubling), where the floor pushes to a plain array",
+    plan: "profile Subscription#push and Timer's publish loop (`node --cpu-prof bench/metrics/fanout.mjs --variant push`)",
+  },
+  "accuracy:last": {
+    cause: (row) =>
+      row.detail?.includes("gaps")
+        ? `the machine stalled during the run (${row.detail}); a scheduler that skips missed slots, as fixed_rate does, then starts later ticks whole periods after their count-based slot, and the floor shows the same: re-measure on a quiet machine`
+        : "the last tick started more than an event-loop jitter after its slot, with no stall of the machine",
+    plan: "re-run `pnpm bench --metric accuracy` on a quiet machine; if it persists, check that fixed_rate arms each wake from the slot grid (anchor + k·delay) and not from the tick's end",
+  },
+};
+
+export function buildRows(metric, raw) {
+  const rows = [];
+  for (const figure of metric.figures) {
+    for (const run of metric.runs) {
+      const outcomes = raw[run.key] ?? [];
+      const values = outcomes.map((o) => (o?.error === undefined ? o?.[figure.id] : undefined));
+      const summary = summarize(values);
+      const errors = outcomes.filter((o) => o?.error !== undefined).map((o) => o.error);
+      if (summary === undefined && errors.length === 0) continue;
+      let ratio;
+      if (figure.ratio && run.floorKey !== undefined && raw[run.floorKey] !== undefined) {
+        const floors = raw[run.floorKey].map((o) => o?.[figure.id]);
+        ratio = summarize(
+          values.map((v, i) =>
+            typeof v === "number" && typeof floors[i] === "number" && floors[i] !== 0
+              ? v / floors[i]
+              : undefined,
+          ),
+        );
+      }
+      rows.push({
+        figure: figure.id,
+        figureTitle: figure.title,
+        key: run.key,
+        subject: run.subject,
+        label: run.label,
+        unit: run.unit ?? figure.unit,
+        ...(summary ?? {}),
+        ratio,
+        ratioApplies: figure.ratio === true,
+        ours: run.ours === true,
+        peer: run.peer === true,
+        isFloor: run.isFloor === true,
+        floorKey: run.floorKey,
+        group: run.group,
+        target: run.targets?.[figure.id],
+        note: run.notes?.[figure.id] ?? (figure === metric.figures[0] ? run.note : undefined),
+        detail: detail(metric.id, figure.id, outcomes),
+        errors: errors.length > 0 ? errors : undefined,
+      });
+    }
+  }
+  for (const row of rows) {
+    const target = row.target;
+    if (target === undefined) continue;
+    row.target = target.text;
+    row.met = row.median === undefined ? false : target.check(row, rows);
+  }
+  return rows;
+}
+
+function detail(metricId, figureId, outcomes) {
+  const ok = outcomes.filter((o) => o !== undefined && o.error === undefined);
+  if (ok.length === 0) return undefined;
+  if (metricId === "cpu") {
+    const cadence = summarize(ok.map((o) => o.cadence));
+    const warnings = ok.reduce((n, o) => n + (o.warnings ?? 0), 0);
+    return `cadence ${cadence.median.toFixed(2)}${warnings > 0 ? `; ${warnings} fixed_rate skip warnings (counted, not printed)` : ""}`;
+  }
+  if (metricId === "accuracy" && figureId === "last") {
+    const stalled = ok.filter((o) => o.skips > 0);
+    return stalled.length > 0
+      ? `${stalled.length} round(s) had gaps of ≥ 1.5 periods (${stalled.map((o) => o.skips).join(", ")}): a stall or a skipped slot, which adds whole periods to later ticks`
+      : undefined;
+  }
+  if (metricId === "memory" && figureId === "retained") {
+    const first = summarize(ok.map((o) => o.firstCycleResidue));
+    return first === undefined
+      ? undefined
+      : `after the first cycle: ${first.median.toFixed(1)} B/timer (one-time allocations included)`;
+  }
+  if (metricId === "throughput") return undefined;
+  return undefined;
+}
+
+// ─── Markdown ───────────────────────────────────────────────────────────────────────────────
+
+export function formatValue(value, unit) {
+  if (typeof value !== "number" || !Number.isFinite(value)) return "—";
+  const abs = Math.abs(value);
+  let text;
+  if (unit === "B" || unit === "ops/s" || unit === "")
+    text = Math.round(value).toLocaleString("en");
+  else if (abs >= 1000) text = Math.round(value).toLocaleString("en");
+  else if (abs >= 100) text = value.toFixed(0);
+  else if (abs >= 10) text = value.toFixed(1);
+  else text = value.toFixed(2);
+  return unit === "" ? text : unit === "×" ? `${text}×` : `${text} ${unit}`;
+}
+
+function formatRatio(ratio, row) {
+  if (row.ratioApplies === false) return "—";
+  if (row.isFloor && row.floorKey === row.key) return "1 (floor)";
+  if (ratio === undefined) return "—";
+  const r = (x) => (x >= 10 ? x.toFixed(1) : x >= 0.1 ? x.toFixed(2) : x.toPrecision(2));
+  return ratio.min === ratio.max
+    ? `${r(ratio.median)}×`
+    : `${r(ratio.median)}× (${r(ratio.min)}–${r(ratio.max)})`;
+}
+
+function formatRange(row) {
+  if (row.min === undefined) return "—";
+  if (row.values?.length === 1 || row.min === row.max) return "—";
+  return `${formatValue(row.min, row.unit)} – ${formatValue(row.max, row.unit)}`;
+}
+
+const duration = (seconds) =>
+  seconds < 90 ? `${seconds} s` : `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
+
+const cell = (text) => String(text).replaceAll("|", "\\|");
+
+export function renderMarkdown(results) {
+  const m = results.machine;
+  const lines = [];
+  const when = results.generatedAt.slice(0, 10);
+  lines.push("## Benchmarks", "");
+  lines.push(
+    `Measured ${when} on **${m.cpu}**, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}, **Node ${m.node.replace(/^v/, "")}**; load average at start ${m.loadAverageAtStart.join(" / ")}.`,
+    `Reproduce with \`${results.command}\` from the repository root (${results.rounds} round${results.rounds === 1 ? "" : "s"}${results.size === "quick" ? ", quick mode" : ""}, ${duration(results.durationSeconds)} here; raw figures in \`bench/results/latest.json\`).`,
+    "",
+    `Each figure is the median of ${results.rounds} round${results.rounds === 1 ? "" : "s"}, with the range; every subject runs in a fresh Node process, subjects alternate round by round, and **ratio** = subject ÷ the floor measured in the same round (median and range of the per-round ratios). The floor is a hand-written recursive \`setTimeout\` loop doing the same job.`,
+    "",
+    "| metric | subject | median | min – max | ratio to floor | target | met? |",
+    "|---|---|--:|--:|--:|---|:-:|",
+  );
+  const unavailableRows = [];
+  for (const metric of Object.values(results.metrics)) {
+    for (const row of metric.rows) {
+      const title = `${metric.number}. ${metric.figures.length > 1 ? `${metric.title}: ${row.figureTitle}` : metric.title}`;
+      const subject = `${cell(row.label)}${row.ours ? " **(ours)**" : ""}${row.note ? ` — _${cell(row.note)}_` : ""}${row.detail ? ` <br><sub>${cell(row.detail)}</sub>` : ""}${row.errors ? ` <br>**${row.errors.length} round(s) failed:** ${cell(row.errors[0].slice(0, 200))}` : ""}`;
+      const met = row.met === undefined ? "" : row.met ? "yes" : "**no**";
+      lines.push(
+        `| ${title} | ${subject} | ${formatValue(row.median, row.unit)} | ${formatRange(row)} | ${formatRatio(row.ratio, row)} | ${row.target ?? ""} | ${met} |`,
+      );
+    }
+    for (const u of metric.unavailable ?? []) {
+      unavailableRows.push(`- **${metric.number}. ${metric.title}, ${u.label}:** ${u.reason}.`);
+      lines.push(
+        `| ${metric.number}. ${metric.title} | ${cell(u.label)} — _${cell(u.reason)}_ | n/a | | | | |`,
+      );
+    }
+    if (metric.worker !== undefined && metric.rows.length === 0) {
+      const w = metric.worker;
+      const text =
+        w.status === "ok"
+          ? `see below (from \`${w.script}\`)`
+          : w.status === "pending"
+            ? `_pending: ${cell(w.reason)}_`
+            : `_failed: ${cell(w.reason)}_`;
+      lines.push(`| ${metric.number}. ${metric.title} | ${text} | | | | | |`);
+    }
+  }
+  lines.push("");
+
+  const worker = results.metrics.worker?.worker;
+  if (worker?.status === "ok" && results.metrics.worker.rows.length === 0) {
+    lines.push("### 8. Worker control", "", `From \`${worker.script}\`:`, "");
+    if (worker.data !== undefined) lines.push(...workerTable(worker.data));
+    else lines.push("```", worker.text, "```");
+    lines.push("");
+  }
+
+  const missed = Object.entries(results.metrics).flatMap(([id, metric]) =>
+    metric.rows.filter((r) => r.ours && r.met === false).map((r) => ({ id, metric, row: r })),
+  );
+  lines.push("### Targets missed", "");
+  if (missed.length === 0) lines.push("None.", "");
+  // Rows that miss for the same reason share one entry.
+  const groups = new Map();
+  for (const { id, metric, row } of missed) {
+    const causeKey = KNOWN_CAUSES[`${id}:${row.figure}:${row.key}`]
+      ? `${id}:${row.figure}:${row.key}`
+      : `${id}:${row.figure}`;
+    if (!groups.has(causeKey)) groups.set(causeKey, { metric, rows: [] });
+    groups.get(causeKey).rows.push(row);
+  }
+  for (const [causeKey, { metric, rows }] of groups) {
+    const known = KNOWN_CAUSES[causeKey];
+    const cause = typeof known?.cause === "function" ? known.cause(rows[0]) : known?.cause;
+    const figures = rows
+      .map(
+        (row) =>
+          `${row.label}: ${formatValue(row.median, row.unit)}${row.ratio ? ` (${formatRatio(row.ratio, row)} the floor)` : ""}`,
+      )
+      .join("; ");
+    lines.push(
+      `- **${metric.number}. ${metric.title}** (target ${rows[0].target}) — ${figures}.`,
+      `  - Cause: ${cause ?? "not analysed yet"}.`,
+      `  - Plan: ${known?.plan ?? "analyse with a CPU profile (`node --cpu-prof`) of the metric's child script"}.`,
+    );
+  }
+  lines.push("");
+
+  lines.push("### How each figure is measured", "");
+  for (const metric of Object.values(results.metrics)) {
+    lines.push(`- **${metric.number}. ${metric.title}:** ${metric.description}.`);
+  }
+  if (unavailableRows.length > 0) lines.push("", "Not measurable:", "", ...unavailableRows);
+  if (results.notes.length > 0) lines.push("", ...results.notes.map((n) => `- ${n}`));
+  lines.push("");
+  return lines.join("\n");
+}
+
+function workerTable(data) {
+  const entries = Array.isArray(data)
+    ? data
+    : Object.entries(data).map(([k, v]) => ({ name: k, value: v }));
+  const lines = ["| figure | value |", "|---|--:|"];
+  for (const entry of entries) {
+    const name = entry.name ?? entry.metric ?? entry.subject ?? JSON.stringify(entry).slice(0, 60);
+    const value = entry.value ?? entry.median ?? JSON.stringify(entry);
+    lines.push(
+      `| ${cell(name)} | ${cell(typeof value === "object" ? JSON.stringify(value) : value)} |`,
+    );
+  }
+  return lines;
+}

