@@ -4,7 +4,7 @@ import { sourceResolution } from "./vitest.shared.js";
 /**
  * What StrykerJS runs against each mutant of packages/core/src: the unit tests of core and the
  * property suite of @async-timer/testing, on sources. Left out: tests that exercise the built
- * dist in child processes (they cannot see a mutant) and type tests.
+ * dist in child processes (they cannot see a mutant), type tests, and the GC test.
  */
 export default defineConfig({
   ...sourceResolution,
@@ -13,6 +13,7 @@ export default defineConfig({
     exclude: [
       "packages/core/test/real-driver.test.ts",
       "packages/core/test/machine-source.test.ts",
+      "packages/core/test/gc.test.ts", // needs --expose-gc, which Stryker's worker threads refuse
       "packages/testing/test/virtual-clock.test.ts",
       "**/node_modules/**",
     ],

@@ -154,7 +154,9 @@ export type TimerCall =
  * ```
  */
 export interface TimedCall {
+  /** When the call is made (ms from the start of the scenario). */
   readonly at: number;
+  /** What is called. */
   readonly call: TimerCall;
 }
 

@@ -69,10 +69,15 @@ export function virtualClockHarness(
 
 /** The parts of an installed `@sinonjs/fake-timers` clock this harness uses. */
 export interface SinonClockLike {
+  /** The fake clock's current time, in ms. */
   now: number;
+  /** Advances the fake clock, running timers and promise continuations. */
   tickAsync(ms: number): Promise<number>;
+  /** Runs the next fake timer. */
   nextAsync(): Promise<number>;
+  /** Fake timers still armed. */
   countTimers(): number;
+  /** Restores the real globals. */
   uninstall(): unknown;
 }
 
@@ -114,10 +119,15 @@ export function fakeTimersHarness(clock: SinonClockLike): TimeHarness {
 
 /** The parts of vitest's `vi` this harness uses. */
 export interface ViLike {
+  /** Installs vitest's fake timers. */
   useFakeTimers(): unknown;
+  /** Restores the real timers. */
   useRealTimers(): unknown;
+  /** Advances fake time, running timers and promise continuations. */
   advanceTimersByTimeAsync(ms: number): Promise<unknown>;
+  /** Runs the next fake timer. */
   advanceTimersToNextTimerAsync(): Promise<unknown>;
+  /** Fake timers still armed. */
   getTimerCount(): number;
 }
 

@@ -43,9 +43,11 @@ export type HarnessFactory = (seed: number) => TimeHarness;
  * ```
  */
 export interface Invariant {
+  /** The name tests and failure messages use. */
   readonly name: InvariantName;
   /** The clause, in one sentence. */
   readonly description: string;
+  /** The fast-check property, for timers made by `harness`. */
   readonly property: (harness: HarnessFactory) => fc.IAsyncProperty<never> | fc.IProperty<never>;
 }
 

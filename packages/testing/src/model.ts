@@ -283,7 +283,10 @@ export interface TimerModelOptions {
  * await fc.assert(timerModel((seed) => virtualClockHarness({ seed })), { numRuns: 200 });
  * ```
  */
-export function timerModel(harness: HarnessFactory, options: TimerModelOptions = {}) {
+export function timerModel(
+  harness: HarnessFactory,
+  options: TimerModelOptions = {},
+): fc.IAsyncProperty<[number, TimerSpec, TickBehaviour[], boolean, Iterable<unknown>]> {
   const limits = { maxDelay: 1000, maxWork: 500 };
   const commands = fc.commands(
     [

@@ -70,10 +70,14 @@ export interface CheckOptions {
  * ```
  */
 export class InvariantError extends Error {
+  /** Always `"InvariantError"`. */
   override readonly name = "InvariantError";
   constructor(
+    /** The invariant that failed. */
     readonly invariant: InvariantName,
+    /** fast-check's seed of the failing run. */
     readonly seed: number | undefined,
+    /** fast-check's path to the shrunk counterexample. */
     readonly path: string | undefined,
     report: string,
     replay: string,

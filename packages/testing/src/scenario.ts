@@ -27,9 +27,13 @@ export type TickBehaviour =
  * ```
  */
 export interface TimerSpec {
+  /** Milliseconds between ticks. */
   readonly delay: number;
+  /** `"fixed_delay"` or `"fixed_rate"`. */
   readonly mode: Mode;
+  /** Milliseconds from `start()` to the first tick. */
   readonly initialDelay: number;
+  /** Fraction in `[0, 1]`. */
   readonly jitter: number;
 }
 
@@ -44,10 +48,13 @@ export interface TimerSpec {
 export interface TickRecord {
   /** 1-based invocation number; also the value the tick returns. */
   readonly n: number;
+  /** When it started (harness ms). */
   readonly start: number;
   /** The run (1-based count of `start()` calls that succeeded) it belongs to. */
   readonly run: number;
+  /** `TickContext.hitCount` it was called with. */
   readonly hitCount: number;
+  /** When it settled (harness ms). */
   end?: number;
   /** `"aborted"`: the tick ended because its signal aborted (the run was cancelled). */
   outcome?: "value" | "error" | "aborted";
@@ -65,8 +72,11 @@ export interface TickRecord {
  * ```
  */
 export class TickLog {
+  /** Every invocation, in order. */
   readonly ticks: TickRecord[] = [];
+  /** Invocations running now. */
   inFlight = 0;
+  /** The most that were ever running at once (more than 1 is an overlap). */
   maxInFlight = 0;
   /** The run new invocations belong to; bump it on every successful `start()`. */
   run = 0;
@@ -156,8 +166,12 @@ export function scriptedTarget(
  * ```
  */
 export class ScriptedError extends Error {
+  /** Always `"ScriptedError"`. */
   override readonly name = "ScriptedError";
-  constructor(readonly tick: number) {
+  constructor(
+    /** The invocation number of the tick that failed. */
+    readonly tick: number,
+  ) {
     super(`scripted failure of tick ${tick}`);
   }
 }
