@@ -62,6 +62,11 @@ function stopped(): TimerCancelledError {
 export class Fanout<T> {
   #waiters: Waiter<T>[] = [];
 
+  /** Waiters not settled yet. */
+  get waiting(): number {
+    return this.#waiters.length;
+  }
+
   /** The value of the next tick to complete. */
   join(): Promise<T> {
     return new Promise((resolve, reject) => this.#waiters.push({ kind: "join", resolve, reject }));

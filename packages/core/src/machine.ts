@@ -422,7 +422,8 @@ function begin(s: TimerState, at: number, lead: Effect | undefined): Transition 
 const wake: On<"wake"> = (s, e) => {
   if (e.run !== s.run) return [s, NONE];
   // A scheduled fixed-rate tick belongs to its slot even when jitter woke it early or late.
-  const onGrid = s.config.mode === "fixed_rate" && !s.triggered && !Number.isNaN(s.anchor);
+  // (Only fixed_rate ever sets an anchor.)
+  const onGrid = !s.triggered && !Number.isNaN(s.anchor);
   return begin(s, onGrid ? s.anchor + s.slot * s.period : s.wakeAt, undefined);
 };
 

@@ -154,10 +154,6 @@ export class Runner {
     });
   }
 
-  /** True when the calling code runs inside this timer's tick in flight. */
-  isInsideTick(): boolean {
-    return this.#ctx !== undefined && this.#scope.current() === this.#ctx;
-  }
 
   #abandon(): void {
     if (!hasTickInFlight(this.state) || this.state.phase === "ticking") return;

@@ -274,3 +274,23 @@ describe("random samples", () => {
     expect(await starts(true)).toEqual(await starts(false));
   });
 });
+
+describe("closing sources, more", () => {
+  it("an iterator whose return() throws is dropped, and the failure logged", async () => {
+    const c = clock();
+    const logger = recordingLogger();
+    const source = {
+      next: () => ({ done: false, value: 1 }),
+      return: () => {
+        throw new Error("no return for you");
+      },
+      [Symbol.iterator]: () => source,
+    };
+    const timer = new Timer(1, source, { driver: c, logger }).start();
+    await c.advance(1);
+    await timer.cancel();
+    expect(logger.lines).toEqual([
+      { level: "error", message: "[async-timer] closing the generator source failed", error: new Error("no return for you") },
+    ]);
+  });
+});
