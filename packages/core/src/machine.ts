@@ -337,6 +337,9 @@ type On<T extends TimerEvent["type"]> = Handler<Extract<TimerEvent, { type: T }>
 type Draft = { -readonly [K in keyof TimerState]: TimerState[K] };
 
 const NONE: readonly Effect[] = Object.freeze([]);
+// Effects without data are shared: effects are read-only to whoever performs them.
+const CLEAR_WAKE: Effect = Object.freeze({ type: "clearWake" });
+const QUIET: Effect = Object.freeze({ type: "quiet" });
 
 /**
  * A fresh copy of `s` for a handler to change before returning it; `s` itself is never touched,
@@ -496,15 +499,14 @@ const decided: On<"decided"> = (s, e) => {
 /** The tick of an ended run settled, whatever its outcome: drop its result. */
 const settledAfterEnd: Handler<Extract<TimerEvent, { tick: number }>> = (s, e) => {
   if (e.tick !== s.ticks) return [s, NONE];
-  return [moved(s, "idle"), [{ type: "quiet" }]];
+  return [moved(s, "idle"), [QUIET]];
 };
 
 /** The old run's tick settled (or was abandoned): the new run may tick now. */
 const settledWhileRestarting: Handler<Extract<TimerEvent, { tick: number }>> = (s, e) => {
   if (e.tick !== s.ticks) return [s, NONE];
-  const quiet: Effect = { type: "quiet" };
-  if (s.triggered || s.wakeAt <= e.now) return begin(s, e.now, quiet);
-  return [moved(s, "sleeping"), [quiet, { type: "wake", at: s.wakeAt, run: s.run }]];
+  if (s.triggered || s.wakeAt <= e.now) return begin(s, e.now, QUIET);
+  return [moved(s, "sleeping"), [QUIET, { type: "wake", at: s.wakeAt, run: s.run }]];
 };
 
 /** The run ends: no tick will start; `phase` says whether one is still in flight. */
@@ -517,7 +519,7 @@ function endRun(s: TimerState, phase: "idle" | "stopping"): Draft {
 
 const cancelSleeping: On<"cancel"> = (s) => [
   endRun(s, "idle"),
-  [{ type: "clearWake" }, { type: "end", run: s.run, reason: "cancel" }],
+  [CLEAR_WAKE, { type: "end", run: s.run, reason: "cancel" }],
 ];
 
 /** Cancel with a tick in flight: the run ends now, the tick settles on its own. */
@@ -536,7 +538,7 @@ const triggerSleeping: On<"trigger"> = (s, e) => {
   const next = draft(s);
   next.triggered = true;
   next.wakeAt = e.now;
-  return [next, [{ type: "clearWake" }, { type: "wakeSoon", run: s.run }]];
+  return [next, [CLEAR_WAKE, { type: "wakeSoon", run: s.run }]];
 };
 
 /** Something is in flight: run exactly one more tick as soon as it settles. */

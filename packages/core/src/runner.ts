@@ -26,32 +26,95 @@ import {
 import { isSource, isThenable, type Source, type TickContext } from "./target.js";
 import { tickScope } from "./tick-scope.js";
 
-/** Where the runner delivers what the machine decided. Implemented by `Timer`. */
-export interface RunnerHost {
+/**
+ * Where the runner delivers what the machine decided. `Timer` implements it once for all its
+ * instances (each call names the timer as `owner`), so an idle timer carries no closures for it.
+ */
+export interface RunnerHost<O> {
   /** Tick `tick` succeeded at monotonic time `at`; `hitCount` counts it. */
-  publish(tick: number, value: unknown, hitCount: number, at: number): void;
-  fail(tick: number, error: unknown, final: boolean): void;
-  /** The run is over (its signal is already aborted). */
-  end(reason: EndReason): void;
+  publish(owner: O, tick: number, value: unknown, hitCount: number, at: number): void;
+  fail(owner: O, tick: number, error: unknown, final: boolean): void;
+  /** The run is over (its signal, if a tick asked for one, is already aborted). */
+  end(owner: O, reason: EndReason): void;
   /** The error policy for a failed tick (`onError`, or the default). Must not throw. */
-  consult(error: unknown): Policy;
-  log(level: LogLevel, message: string, error?: unknown): void;
+  consult(owner: O, error: unknown): Policy;
+  log(owner: O, level: LogLevel, message: string, error?: unknown): void;
 }
+
+/**
+ * The AbortSignal of one run, made when a tick first reads `signal`: an AbortSignal costs Node
+ * about 0.7 kB and a microsecond to build, and most targets never look at it.
+ */
+class RunSignal {
+  #controller: AbortController | undefined;
+  #ended: EndReason | undefined;
+
+  get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      if (this.#ended !== undefined) this.#controller.abort(endError(this.#ended));
+    }
+    return this.#controller.signal;
+  }
+
+  end(reason: EndReason): void {
+    this.#ended = reason;
+    this.#controller?.abort(endError(reason));
+  }
+}
+
+function endError(reason: EndReason): TimerCancelledError {
+  return new TimerCancelledError(`the timer's run ended (${reason})`);
+}
+
+/** What a function target receives; `signal` is its run's, made on first read. */
+class Tick implements TickContext {
+  readonly hitCount: number;
+  readonly #run: RunSignal;
+
+  constructor(run: RunSignal, hitCount: number) {
+    this.#run = run;
+    this.hitCount = hitCount;
+  }
+
+  get signal(): AbortSignal {
+    return this.#run.signal;
+  }
+}
+
+// The two events of every tick, shared by all runners: `step` reads an event and never keeps it,
+// and it returns before any effect (which may dispatch again) is performed.
+const wakeEvent = { type: "wake" as const, now: 0, run: 0 };
+const valueEvent = {
+  type: "succeeded" as const,
+  now: 0,
+  tick: 0,
+  value: undefined as unknown,
+  sample: 0,
+};
 
 /** What a `cancel()` waits for once the run has ended. */
 interface Stopping {
   resolve(): void;
 }
 
-export class Runner {
+/** What `cancel()` returns when there is nothing to wait for; promises are immutable, so one will do. */
+const SETTLED: Promise<void> = Promise.resolve();
+
+/** Enters a tick; one function for every runner, so none carries a closure for it. */
+let enter: (runner: Runner<unknown>) => unknown;
+
+export class Runner<O> {
   state: TimerState;
   readonly driver: Driver;
-  readonly #host: RunnerHost;
+  readonly #owner: O;
+  readonly #host: RunnerHost<O>;
   readonly #unref: boolean;
   readonly #fn: ((context: TickContext) => unknown) | undefined;
   /** The source of the current run: a generator object given directly, or one the function returned. */
   #source: Source | undefined;
-  #controller: AbortController | undefined;
+  /** The current run's signal, made at its first tick; `undefined` between runs. */
+  #runSignal: RunSignal | undefined;
 
   // The tick physically in flight (the machine may already have forgotten it, after abandon).
   #ctx: TickContext | undefined;
@@ -65,21 +128,10 @@ export class Runner {
   #spent: WakeHandle | undefined;
   #wakeRun = 0;
 
-  #queue: Effect[] = [];
+  /** Effects of events raised while performing; made on first need. */
+  #queue: Effect[] | undefined;
   #flushing = false;
-  #stopping: Stopping[] = [];
-  readonly #scope = tickScope();
-
-  // The two events of every tick are reused: \`step\` reads an event and never keeps it, and
-  // neither can be raised again before the step that reads it has returned.
-  readonly #wakeEvent = { type: "wake" as const, now: 0, run: 0 };
-  readonly #valueEvent = {
-    type: "succeeded" as const,
-    now: 0,
-    tick: 0,
-    value: undefined as unknown,
-    sample: 0,
-  };
+  #stopping: Stopping[] | undefined;
 
   constructor(
     config: MachineConfig,
@@ -87,11 +139,13 @@ export class Runner {
     target: { fn?: (context: TickContext) => unknown; source?: Source },
     driver: Driver,
     unref: boolean,
-    host: RunnerHost,
+    owner: O,
+    host: RunnerHost<O>,
   ) {
     this.state = initialState(config, delay);
     this.driver = driver;
     this.#unref = unref;
+    this.#owner = owner;
     this.#host = host;
     this.#fn = target.fn;
     this.#source = target.source;
@@ -104,6 +158,7 @@ export class Runner {
     this.state = transition[0];
     if (this.#flushing) {
       // Re-entrant: these effects go behind the ones already being performed.
+      this.#queue ??= [];
       for (const effect of effects) this.#queue.push(effect);
       return;
     }
@@ -111,9 +166,10 @@ export class Runner {
     try {
       for (const effect of effects) this.#perform(effect);
       const queue = this.#queue;
-      for (let i = 0; i < queue.length; i++) this.#perform(queue[i] as Effect);
-      // Stryker disable next-line ConditionalExpression,EqualityOperator,ArrayDeclaration: skips an allocation when nothing was queued
-      if (queue.length > 0) this.#queue = [];
+      if (queue !== undefined) {
+        for (let i = 0; i < queue.length; i++) this.#perform(queue[i] as Effect);
+        this.#queue = undefined;
+      }
     } finally {
       this.#flushing = false;
     }
@@ -121,7 +177,6 @@ export class Runner {
 
   start(): void {
     this.dispatch({ type: "start", now: this.driver.now() });
-    this.#controller = new AbortController();
   }
 
   /**
@@ -130,12 +185,12 @@ export class Runner {
    * waiting after it, abandons the tick and logs that.
    */
   cancel(timeout: number | undefined): Promise<void> {
-    const inside = this.#ctx !== undefined && this.#scope.current() === this.#ctx;
+    const inside = this.#ctx !== undefined && tickScope().current() === this.#ctx;
     this.dispatch({ type: "cancel", now: this.driver.now() });
-    if (inside) return Promise.resolve();
+    if (inside) return SETTLED;
     // After a cancel, a tick still in flight can only be the ended run's.
     const tickPending = hasTickInFlight(this.state);
-    if (!tickPending && this.#closing === undefined) return Promise.resolve();
+    if (!tickPending && this.#closing === undefined) return SETTLED;
     return new Promise<void>((resolve) => {
       let disarm: (() => void) | undefined;
       const done = (): void => {
@@ -149,15 +204,17 @@ export class Runner {
           resolve();
         });
       }
-      if (tickPending) this.#stopping.push({ resolve: done });
-      else void this.#closing?.then(done);
+      if (tickPending) {
+        this.#stopping ??= [];
+        this.#stopping.push({ resolve: done });
+      } else void this.#closing?.then(done);
     });
   }
-
 
   #abandon(): void {
     if (!hasTickInFlight(this.state) || this.state.phase === "ticking") return;
     this.#host.log(
+      this.#owner,
       "warn",
       `cancel() timed out; abandoned tick ${this.state.ticks}, which has not settled (its signal was aborted)`,
     );
@@ -187,20 +244,20 @@ export class Runner {
           this.#clearWake();
           break;
         case "publish":
-          this.#host.publish(effect.tick, effect.value, effect.hitCount, effect.at);
+          this.#host.publish(this.#owner, effect.tick, effect.value, effect.hitCount, effect.at);
           break;
         case "consult":
           this.dispatch({
             type: "decided",
             now: this.driver.now(),
             tick: effect.tick,
-            policy: this.#host.consult(effect.error),
+            policy: this.#host.consult(this.#owner, effect.error),
             error: effect.error,
             sample: this.#sample(),
           });
           break;
         case "fail":
-          this.#host.fail(effect.tick, effect.error, effect.final);
+          this.#host.fail(this.#owner, effect.tick, effect.error, effect.final);
           break;
         case "end":
           this.#endRun(effect.reason);
@@ -209,7 +266,7 @@ export class Runner {
           this.#quiet();
           break;
         case "log":
-          this.#host.log(effect.level, effect.message);
+          this.#host.log(this.#owner, effect.level, effect.message);
           break;
         default:
           throw new TypeError(`unknown effect ${JSON.stringify(effect satisfies never)}`);
@@ -217,7 +274,7 @@ export class Runner {
     } catch (error) {
       // Effects call into user code only through guarded paths; this is a last line of defence
       // so one failure cannot leave the remaining effects unperformed.
-      this.#host.log("error", `internal error while performing ${effect.type}`, error);
+      this.#host.log(this.#owner, "error", `internal error while performing ${effect.type}`, error);
     }
   }
 
@@ -228,7 +285,7 @@ export class Runner {
   };
 
   #fire(run: number): void {
-    const event = this.#wakeEvent;
+    const event = wakeEvent;
     event.now = this.driver.now();
     event.run = run;
     this.dispatch(event);
@@ -247,13 +304,13 @@ export class Runner {
   // ─── Ticks ───────────────────────────────────────────────────────────────────────────────
 
   #invoke(tick: number, hitCount: number): void {
-    const controller = this.#controller as AbortController;
-    const ctx: TickContext = { signal: controller.signal, hitCount };
+    this.#runSignal ??= new RunSignal();
+    const ctx = new Tick(this.#runSignal, hitCount);
     this.#ctx = ctx;
     this.#ctxTick = tick;
     let result: unknown;
     try {
-      result = this.#scope.run(ctx, this.#enter, ctx);
+      result = tickScope().run(ctx, enter, this as Runner<unknown>);
     } catch (error) {
       this.#failed(tick, error);
       return;
@@ -278,18 +335,22 @@ export class Runner {
     }
   }
 
+  static {
+    enter = (runner) => runner.#enter();
+  }
+
   /** Runs inside the tick's scope: calls the function, or pulls the source. */
-  readonly #enter = (ctx: TickContext): unknown => {
+  #enter(): unknown {
     let source = this.#source;
     if (source === undefined) {
       // Called as a plain function: `this` inside the target is undefined, never the runner.
       const fn = this.#fn as (context: TickContext) => unknown;
-      const produced = fn(ctx);
+      const produced = fn(this.#ctx as TickContext);
       if (!isSource(produced)) return produced;
       this.#source = source = produced;
     }
     return source.next();
-  };
+  }
 
   /** A source answered `next()`. */
   #stepped(tick: number, result: unknown): void {
@@ -318,7 +379,7 @@ export class Runner {
 
   #succeeded(tick: number, value: unknown): void {
     this.#released(tick);
-    const event = this.#valueEvent;
+    const event = valueEvent;
     event.now = this.driver.now();
     event.tick = tick;
     event.value = value;
@@ -346,9 +407,8 @@ export class Runner {
   // ─── End of a run ────────────────────────────────────────────────────────────────────────
 
   #endRun(reason: EndReason): void {
-    (this.#controller as AbortController).abort(
-      new TimerCancelledError(`the timer's run ended (${reason})`),
-    );
+    this.#runSignal?.end(reason);
+    this.#runSignal = undefined;
     // The next run calls a function target afresh (a generator object given directly cannot
     // run again). Closing an exhausted generator does nothing, so every source is closed — but
     // not while it runs (a sync generator calling cancel()): then when its tick settles.
@@ -358,7 +418,7 @@ export class Runner {
       if (this.#ctx !== undefined) this.#closeAfterTick = source;
       else this.#close(source);
     }
-    this.#host.end(reason);
+    this.#host.end(this.#owner, reason);
   }
 
   #close(source: Source): void {
@@ -366,20 +426,22 @@ export class Runner {
     try {
       closed = source.return?.();
     } catch (error) {
-      this.#host.log("error", "closing the generator source failed", error);
+      this.#host.log(this.#owner, "error", "closing the generator source failed", error);
       return;
     }
     if (!isThenable(closed)) return;
     // Kept after it settles: a later cancel() awaiting a settled promise costs one microtask.
     this.#closing = Promise.resolve(closed).then(
       () => undefined,
-      (error: unknown) => this.#host.log("error", "closing the generator source failed", error),
+      (error: unknown) =>
+        this.#host.log(this.#owner, "error", "closing the generator source failed", error),
     );
   }
 
   #quiet(): void {
     const stopping = this.#stopping;
-    this.#stopping = [];
+    if (stopping === undefined) return;
+    this.#stopping = undefined;
     for (const waiter of stopping) {
       const closing = this.#closing;
       if (closing === undefined) waiter.resolve();

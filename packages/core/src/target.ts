@@ -12,7 +12,12 @@ import { describe } from "./duration.js";
  * ```
  */
 export interface TickContext {
-  /** Aborts when the run ends (cancel, a stopping error, the source running out). */
+  /**
+   * Aborts when the run ends (cancel, a stopping error, the source running out), with a
+   * `TimerCancelledError` as its reason. Every tick of a run shares it. It is made on first
+   * read (a getter, so `{ ...context }` does not copy it): a target that never looks at it
+   * costs nothing for it.
+   */
   readonly signal: AbortSignal;
   /** Successful ticks before this one (`timer.hitCount` when the tick starts). */
   readonly hitCount: number;

@@ -83,6 +83,11 @@ export interface CancelOptions {
 }
 
 const ENDED: RunRecord = Object.freeze({ ended: true, failure: undefined }) as RunRecord;
+const NO_OBSERVERS: readonly TimerObserver<unknown>[] = Object.freeze([]);
+const NO_SIGNALS: readonly AbortSignal[] = Object.freeze([]);
+
+/** Delivers for every timer: set by Timer's static block, which can reach its private state. */
+let host: RunnerHost<Timer<unknown>>;
 
 /**
  * Runs `target` repeatedly, every `delay` seconds, never overlapping itself.
@@ -122,12 +127,14 @@ export class Timer<T = unknown> implements AsyncIterable<T, undefined>, AsyncDis
   /** `"fixed_delay"` or `"fixed_rate"`. */
   readonly mode: Mode;
 
-  readonly #runner: Runner;
+  readonly #runner: Runner<Timer<unknown>>;
   // Internals hold `unknown` (and callbacks take `Timer<any>`), so that T appears only where a
   // caller reads a value: that keeps Timer<number> assignable to Timer<unknown>.
-  readonly #fanout = new Fanout<unknown>();
-  readonly #subscriptions = new Set<SubscriptionSink>();
-  readonly #owner: SubscriptionOwner;
+  // The fan-out, the subscriptions and their owner are made on first use: most timers never
+  // have a consumer, and an idle timer should cost little more than its setTimeout.
+  #fanout: Fanout<unknown> | undefined;
+  #subscriptions: Set<SubscriptionSink> | undefined;
+  #owner: SubscriptionOwner | undefined;
   readonly #logger: Logger;
   readonly #onError: ((error: unknown, timer: Timer<any>) => unknown) | undefined;
   readonly #onCancel: ((timer: Timer<any>) => void) | undefined;
@@ -139,7 +146,9 @@ export class Timer<T = unknown> implements AsyncIterable<T, undefined>, AsyncDis
   /** A `cancelOn` promise settled: every run of this timer ends at once. */
   #externallyCancelled = false;
   #subscribed = 0;
-  #observers: TimerObserver<unknown>[] = [];
+  #observers = NO_OBSERVERS;
+  /** Cancels this timer when one of its `signals` aborts; a closure only if there are some. */
+  readonly #onAbort: () => void;
 
   /**
    * @param delay - Seconds between ticks (see the schedules above), or a string like `"5s"`.
@@ -155,7 +164,8 @@ export class Timer<T = unknown> implements AsyncIterable<T, undefined>, AsyncDis
     this.#logger = resolved.logger;
     this.#onError = resolved.onError;
     this.#onCancel = resolved.onCancel;
-    this.#signals = resolved.cancelOn.filter(isAbortSignal);
+    const signals = resolved.cancelOn.filter(isAbortSignal);
+    this.#signals = signals.length > 0 ? signals : NO_SIGNALS;
     const singleRun =
       resolved.cancelOn.length > 0
         ? "a timer built with cancelOn or signal runs once; it cannot be started again"
@@ -173,14 +183,10 @@ export class Timer<T = unknown> implements AsyncIterable<T, undefined>, AsyncDis
       kind,
       resolved.driver ?? realDriver,
       resolved.unref,
-      this.#host,
+      this as Timer<unknown>,
+      host,
     );
-    this.#owner = {
-      logger: this.#logger,
-      timerName: this.name,
-      attach: (sink) => this.#subscriptions.add(sink),
-      detach: (sink) => this.#subscriptions.delete(sink),
-    };
+    this.#onAbort = this.#signals.length > 0 ? () => void this.cancel() : noop;
     for (const entry of resolved.cancelOn) {
       if (!isAbortSignal(entry)) this.#watch(entry);
     }
@@ -316,7 +322,7 @@ export class Timer<T = unknown> implements AsyncIterable<T, undefined>, AsyncDis
         new TimerCancelledError("join() was called on a timer that is not running"),
       );
     }
-    return this.#fanout.join() as Promise<T>;
+    return this.#waiters().join() as Promise<T>;
   }
 
   /**
@@ -353,7 +359,7 @@ export class Timer<T = unknown> implements AsyncIterable<T, undefined>, AsyncDis
       };
       if (timeout !== undefined) {
         waiter.cancelTimeout = this.#after(timeout, () => {
-          if (!this.#fanout.remove(waiter)) return;
+          if (!this.#waiters().remove(waiter)) return;
           reject(
             new TimerTimeoutError(
               `wait() timed out after ${formatSeconds(timeout)} at hitCount ${this.hitCount} (waiting for ${until})`,
@@ -361,7 +367,7 @@ export class Timer<T = unknown> implements AsyncIterable<T, undefined>, AsyncDis
           );
         });
       }
-      this.#fanout.add(waiter);
+      this.#waiters().add(waiter);
     });
   }
 
@@ -375,10 +381,10 @@ export class Timer<T = unknown> implements AsyncIterable<T, undefined>, AsyncDis
       };
       if (timeout !== undefined) {
         waiter.cancelTimeout = this.#after(timeout, () => {
-          if (this.#fanout.remove(waiter)) resolve(this.#lastResult as T | undefined);
+          if (this.#waiters().remove(waiter)) resolve(this.#lastResult as T | undefined);
         });
       }
-      this.#fanout.add(waiter);
+      this.#waiters().add(waiter);
     });
   }
 
@@ -399,7 +405,7 @@ export class Timer<T = unknown> implements AsyncIterable<T, undefined>, AsyncDis
     }
     const tick = this.#runner.state.ticks + 1;
     this.#runner.dispatch({ type: "trigger", now: this.#runner.driver.now() });
-    return this.#fanout.trigger(tick) as Promise<T>;
+    return this.#waiters().trigger(tick) as Promise<T>;
   }
 
   /**
@@ -432,6 +438,15 @@ export class Timer<T = unknown> implements AsyncIterable<T, undefined>, AsyncDis
       throw new TypeError(`subscribe(options): name must be a string; got ${describe(name)}`);
     }
     this.#subscribed++;
+    this.#owner ??= {
+      logger: this.#logger,
+      timerName: this.name,
+      attach: (sink) => {
+        this.#subscriptions ??= new Set();
+        this.#subscriptions.add(sink);
+      },
+      detach: (sink) => this.#subscriptions?.delete(sink),
+    };
     return new Subscription<T>(
       this.#owner,
       name ?? `${this.name ?? "timer"}#${this.#subscribed}`,
@@ -441,7 +456,7 @@ export class Timer<T = unknown> implements AsyncIterable<T, undefined>, AsyncDis
 
   /** Latest-value iteration: `for await (const value of timer)`; ends when the timer stops. */
   [Symbol.asyncIterator](): AsyncIterableIterator<T, undefined> {
-    return new TimerIterator<T>(this.#fanout, this.#run);
+    return new TimerIterator<T>(this.#waiters(), this.#run);
   }
 
   /** `await using timer = new Timer(…).start()` cancels it when the scope exits. */
@@ -463,36 +478,51 @@ export class Timer<T = unknown> implements AsyncIterable<T, undefined>, AsyncDis
 
   // ─── Host: what the runner delivers ─────────────────────────────────────────────────────
 
-  readonly #host: RunnerHost = {
-    publish: (tick, value, hitCount, at) => {
-      this.#lastResult = value;
-      this.#lastTickMono = at;
-      this.#lastTickAt = undefined;
-      this.#fanout.publish(tick, value, hitCount);
-      // Stryker disable next-line ConditionalExpression,EqualityOperator: skips an empty loop (hot path)
-      if (this.#subscriptions.size > 0) {
-        for (const subscription of this.#subscriptions) subscription.push(value);
-      }
-      // Stryker disable next-line ConditionalExpression,EqualityOperator: skips an empty loop (hot path)
-      if (this.#observers.length > 0) this.#notify("ticked", value);
-    },
-    fail: (tick, error, final) => {
-      this.#fanout.fail(tick, error, final, this.#run);
-      if (!final) return;
-      for (const subscription of this.#subscriptions) subscription.end({ error });
-    },
-    end: (reason) => this.#ended(reason),
-    consult: (error) => this.#consult(error),
-    log: (level, message, error) => this.#log(level, message, error),
-  };
+  static {
+    host = {
+      publish: (timer, tick, value, hitCount, at) => timer.#published(tick, value, hitCount, at),
+      fail: (timer, tick, error, final) => timer.#failed(tick, error, final),
+      end: (timer, reason) => timer.#ended(reason),
+      consult: (timer, error) => timer.#consult(error),
+      log: (timer, level, message, error) => timer.#log(level, message, error),
+    };
+  }
+
+  /** The waiters' fan-out, made for the first one. */
+  #waiters(): Fanout<unknown> {
+    this.#fanout ??= new Fanout<unknown>();
+    return this.#fanout;
+  }
+
+  #published(tick: number, value: unknown, hitCount: number, at: number): void {
+    this.#lastResult = value;
+    this.#lastTickMono = at;
+    this.#lastTickAt = undefined;
+    this.#fanout?.publish(tick, value, hitCount);
+    const subscriptions = this.#subscriptions;
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: skips an empty loop (hot path)
+    if (subscriptions !== undefined && subscriptions.size > 0) {
+      for (const subscription of subscriptions) subscription.push(value);
+    }
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: skips an empty loop (hot path)
+    if (this.#observers.length > 0) this.#notify("ticked", value);
+  }
+
+  #failed(tick: number, error: unknown, final: boolean): void {
+    this.#fanout?.fail(tick, error, final, this.#run);
+    if (!final || this.#subscriptions === undefined) return;
+    for (const subscription of this.#subscriptions) subscription.end({ error });
+  }
 
   #ended(reason: EndReason): void {
     this.#run.ended = true;
     for (const signal of this.#signals) signal.removeEventListener("abort", this.#onAbort);
-    this.#fanout.end(this.#lastResult);
-    const subscriptions = [...this.#subscriptions];
-    this.#subscriptions.clear();
-    for (const subscription of subscriptions) subscription.end();
+    this.#fanout?.end(this.#lastResult);
+    const subscriptions = this.#subscriptions;
+    if (subscriptions !== undefined && subscriptions.size > 0) {
+      this.#subscriptions = undefined;
+      for (const subscription of subscriptions) subscription.end();
+    }
     this.#notify("ended", reason);
     if (this.#onCancel === undefined) return;
     try {
@@ -530,10 +560,6 @@ export class Timer<T = unknown> implements AsyncIterable<T, undefined>, AsyncDis
     writeLog(this.#logger, level, this.name, message, error);
   }
 
-  readonly #onAbort = (): void => {
-    void this.cancel();
-  };
-
   #watch(entry: PromiseLike<unknown>): void {
     // The handlers reach the timer through a WeakRef: a long-lived promise (a process's shutdown
     // signal) must not keep a dropped timer alive until it settles.
@@ -564,6 +590,8 @@ export class Timer<T = unknown> implements AsyncIterable<T, undefined>, AsyncDis
     return armDeadline(driver, driver.now() + ms, fn);
   }
 }
+
+function noop(): void {}
 
 function formatSeconds(ms: number): string {
   return `${Number((ms / 1000).toFixed(3))}s`;

@@ -19,9 +19,26 @@ describe("Fanout", () => {
     const next = iterator.next();
     const now = fanout.trigger(1);
     const later = fanout.trigger(2);
-    const met = { kind: "count" as const, until: 1, resolve: vi.fn(), reject: vi.fn(), cancelTimeout: vi.fn() };
-    const unmet = { kind: "count" as const, until: 5, resolve: vi.fn(), reject: vi.fn(), cancelTimeout: vi.fn() };
-    const stop = { kind: "stop" as const, resolve: vi.fn(), reject: vi.fn(), cancelTimeout: vi.fn() };
+    const met = {
+      kind: "count" as const,
+      until: 1,
+      resolve: vi.fn(),
+      reject: vi.fn(),
+      cancelTimeout: vi.fn(),
+    };
+    const unmet = {
+      kind: "count" as const,
+      until: 5,
+      resolve: vi.fn(),
+      reject: vi.fn(),
+      cancelTimeout: vi.fn(),
+    };
+    const stop = {
+      kind: "stop" as const,
+      resolve: vi.fn(),
+      reject: vi.fn(),
+      cancelTimeout: vi.fn(),
+    };
     fanout.add(met);
     fanout.add(unmet);
     fanout.add(stop);
@@ -54,8 +71,19 @@ describe("Fanout", () => {
     const join = settled(fanout.join());
     const due = settled(fanout.trigger(3));
     const later = fanout.trigger(4);
-    const count = { kind: "count" as const, until: 9, resolve: vi.fn(), reject: vi.fn(), cancelTimeout: vi.fn() };
-    const stop = { kind: "stop" as const, resolve: vi.fn(), reject: vi.fn(), cancelTimeout: vi.fn() };
+    const count = {
+      kind: "count" as const,
+      until: 9,
+      resolve: vi.fn(),
+      reject: vi.fn(),
+      cancelTimeout: vi.fn(),
+    };
+    const stop = {
+      kind: "stop" as const,
+      resolve: vi.fn(),
+      reject: vi.fn(),
+      cancelTimeout: vi.fn(),
+    };
     const iterator = new TimerIterator<number>(fanout as Fanout<unknown>, record);
     const next = iterator.next();
     fanout.add(count);
@@ -83,7 +111,12 @@ describe("Fanout", () => {
     const busyIterator = new TimerIterator<number>(fanout as Fanout<unknown>, record);
     const pending = settled(waitingIterator.next());
     const trigger = settled(fanout.trigger(8));
-    const stop = { kind: "stop" as const, resolve: vi.fn(), reject: vi.fn(), cancelTimeout: vi.fn() };
+    const stop = {
+      kind: "stop" as const,
+      resolve: vi.fn(),
+      reject: vi.fn(),
+      cancelTimeout: vi.fn(),
+    };
     fanout.add(stop);
     const error = new Error("fatal");
     fanout.fail(2, error, true, record);
@@ -94,7 +127,9 @@ describe("Fanout", () => {
     expect(stop.cancelTimeout).toHaveBeenCalled();
     expect(record.failure).toEqual({ error });
     expect(fanout.waiting).toBe(0);
-    expect(await settled(waitingIterator.next())).toEqual({ value: { done: true, value: undefined } });
+    expect(await settled(waitingIterator.next())).toEqual({
+      value: { done: true, value: undefined },
+    });
     expect(await settled(busyIterator.next())).toEqual({ error });
     expect(await settled(busyIterator.next())).toEqual({ value: { done: true, value: undefined } });
   });
@@ -103,15 +138,26 @@ describe("Fanout", () => {
     const fanout = new Fanout<string>();
     const join = settled(fanout.join());
     const trigger = settled(fanout.trigger(1));
-    const count = { kind: "count" as const, until: 9, resolve: vi.fn(), reject: vi.fn(), cancelTimeout: vi.fn() };
-    const stop = { kind: "stop" as const, resolve: vi.fn(), reject: vi.fn(), cancelTimeout: vi.fn() };
+    const count = {
+      kind: "count" as const,
+      until: 9,
+      resolve: vi.fn(),
+      reject: vi.fn(),
+      cancelTimeout: vi.fn(),
+    };
+    const stop = {
+      kind: "stop" as const,
+      resolve: vi.fn(),
+      reject: vi.fn(),
+      cancelTimeout: vi.fn(),
+    };
     const iterator = new TimerIterator<string>(fanout as Fanout<unknown>, run());
     const next = iterator.next();
     fanout.add(count);
     fanout.add(stop);
     fanout.end("last");
-    expect((await join as { error: unknown }).error).toBeInstanceOf(TimerCancelledError);
-    expect((await trigger as { error: unknown }).error).toBeInstanceOf(TimerCancelledError);
+    expect(((await join) as { error: unknown }).error).toBeInstanceOf(TimerCancelledError);
+    expect(((await trigger) as { error: unknown }).error).toBeInstanceOf(TimerCancelledError);
     expect(count.reject.mock.calls[0]?.[0]).toBeInstanceOf(TimerCancelledError);
     expect(count.cancelTimeout).toHaveBeenCalled();
     expect(stop.resolve).toHaveBeenCalledWith("last");

@@ -3,7 +3,7 @@
  * run (aborting the signal, closing generator sources) — seen through the Timer API.
  */
 import { describe, expect, it } from "vitest";
-import { Timer, TimerCancelledError } from "../src/index.js";
+import { type TickContext, Timer, TimerCancelledError } from "../src/index.js";
 import { clock, deferred, recordingLogger, sleep, track, VirtualClock } from "./helpers.js";
 
 describe("the mailbox", () => {
@@ -95,6 +95,54 @@ describe("tick results", () => {
     const reason: unknown = signal?.reason;
     expect(reason).toBeInstanceOf(TimerCancelledError);
     expect((reason as Error).message).toBe("the timer's run ended (cancel)");
+  });
+
+  it("every tick of a run sees the same signal; the next run gets a fresh one", async () => {
+    const c = clock();
+    const signals: AbortSignal[] = [];
+    const timer = new Timer(1, ({ signal }) => void signals.push(signal), { driver: c }).start();
+    await c.advance(1); // ticks at 0 and 1
+    await timer.cancel();
+    timer.start();
+    await c.settle();
+    await timer.cancel();
+    expect(signals).toHaveLength(3);
+    expect(signals[1]).toBe(signals[0]);
+    expect(signals[2]).not.toBe(signals[0]);
+    expect(signals.map((signal) => signal.aborted)).toEqual([true, true, true]);
+  });
+
+  it("a signal first read after its run ended is already aborted, with the reason", async () => {
+    const c = clock();
+    const contexts: TickContext[] = [];
+    const timer = new Timer(1, (context) => void contexts.push(context), { driver: c }).start();
+    await c.settle();
+    await timer.cancel();
+    timer.start(); // a new run must not revive the old run's signal
+    await c.settle();
+    const first = contexts[0] as TickContext;
+    expect(first.signal.aborted).toBe(true);
+    expect((first.signal.reason as Error).message).toBe("the timer's run ended (cancel)");
+    expect((contexts[1] as TickContext).signal.aborted).toBe(false);
+    await timer.cancel();
+  });
+
+  it("a signal read while a stopping error ends the run names the error as the reason", async () => {
+    const c = clock();
+    let signal: AbortSignal | undefined;
+    const timer = new Timer(
+      1,
+      async (context) => {
+        await sleep(c, 10);
+        signal = context.signal; // read before the run ends; aborted by the error that ends it
+        throw new Error("boom");
+      },
+      { driver: c, logger: recordingLogger() },
+    ).start();
+    await expect(c.runUntil(timer.join())).rejects.toThrow("boom");
+    expect(signal?.aborted).toBe(true);
+    expect(signal?.reason).toBeInstanceOf(TimerCancelledError);
+    expect((signal?.reason as Error | undefined)?.message).toBe("the timer's run ended (error)");
   });
 });
 
@@ -290,7 +338,11 @@ describe("closing sources, more", () => {
     await c.advance(1);
     await timer.cancel();
     expect(logger.lines).toEqual([
-      { level: "error", message: "[async-timer] closing the generator source failed", error: new Error("no return for you") },
+      {
+        level: "error",
+        message: "[async-timer] closing the generator source failed",
+        error: new Error("no return for you"),
+      },
     ]);
   });
 });
