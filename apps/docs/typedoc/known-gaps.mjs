@@ -7,16 +7,8 @@
  *
  * Each group names its package; the owners were told with issue #6's docs work.
  */
-export const knownUndocumented = [
-  // @async-timer/node-threads, in progress when the site landed: its owner documents these and
-  // deletes the lines. `pnpm --filter async-timer-docs docs:gaps` lists what is left.
-  "GroupHandle.kind",
-  "SubscriptionHandle.[valueType]",
-  "SubscriptionHandle.kind",
-  "ThreadControlError.name",
-  "TimerHandle.[valueType]",
-  "TimerHandle.kind",
-];
+/** @type {string[]} */
+export const knownUndocumented = [];
 
 /**
  * Types that public API refers to but a package does not export (so the site cannot link them).

@@ -51,6 +51,7 @@ export type ThreadControlReason =
  * ```
  */
 export class ThreadControlError extends Error {
+  /** Always `"ThreadControlError"`, as shown in stack traces and logs. */
   override readonly name = "ThreadControlError";
   /** Why the call was refused. */
   readonly reason: ThreadControlReason;

@@ -60,11 +60,13 @@ export interface HandleBase {
  * ```
  */
 export interface TimerHandle<T = unknown> extends HandleBase {
+  /** What this handle opens: `"timer"`, for {@link openTimer}. */
   readonly kind: "timer";
   /** The latch with hitCount, lastTickAt, delay, running and generation. */
   readonly state: SharedArrayBuffer;
   /** The two regions the last value is published in. */
   readonly results: readonly [SharedArrayBuffer, SharedArrayBuffer];
+  /** Type-level only, never set: carries `T` from `shareTimer(timer)` to `openTimer(handle)`. */
   readonly [valueType]?: T;
 }
 
@@ -79,12 +81,15 @@ export interface TimerHandle<T = unknown> extends HandleBase {
  * ```
  */
 export interface SubscriptionHandle<T = unknown> extends HandleBase {
+  /** What this handle opens: `"subscription"`, for {@link openSubscription}. */
   readonly kind: "subscription";
+  /** The subscription's name (a subscription always has one). */
   readonly name: string;
   /** The subscription's queue bound; `0` means unbounded. */
   readonly maxsize: number;
   /** The latch with qsize and droppedCount. */
   readonly state: SharedArrayBuffer;
+  /** Type-level only, never set: carries `T` from `shareSubscription()` to `openSubscription()`. */
   readonly [valueType]?: T;
 }
 
@@ -98,6 +103,7 @@ export interface SubscriptionHandle<T = unknown> extends HandleBase {
  * ```
  */
 export interface GroupHandle extends HandleBase {
+  /** What this handle opens: `"group"`, for {@link openGroup}. */
   readonly kind: "group";
 }
 

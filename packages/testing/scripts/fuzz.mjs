@@ -10,6 +10,8 @@ import { checkInvariant, invariantNames, timerModel } from "@async-timer/testing
 import fc from "fast-check";
 
 const { values } = parseArgs({
+  // `pnpm fuzz -- --runs 10` passes the `--` along: skip it.
+  args: process.argv.slice(2).filter((arg) => arg !== "--"),
   options: {
     runs: { type: "string", default: "2000" },
     model: { type: "string", default: "100000" },
