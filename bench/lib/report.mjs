@@ -8,23 +8,23 @@ import { summarize } from "./stats.mjs";
 export const KNOWN_CAUSES = {
   "cpu:value": {
     cause:
-      "per-tick machinery on top of the floor's timer + promise: a machine step and effect dispatch per event (wake, succeeded), a TickContext object per tick, `isSource()` probing every returned promise for `next`, the tick-scope `run()`; under fixed_rate, about half the wakes allocate a new `Timeout` (the whole-millisecond delay alternates 9/10 ms, so the previous one cannot be `refresh()`ed); and, on Node 20/22, the AsyncLocalStorage promise hook our Timer turns on (compare the floor-with-AsyncLocalStorage row: the same loop, slower only because ALS was used once in the process)",
-    plan: "core hot-path work (tracked separately): enter the async context only when it is needed (e.g. only once cancel() is called from inside a tick), recognise native promises before probing for a source, keep one TickContext per run, avoid allocating on the wake/succeeded transitions, re-arm the same `Timeout` under fixed_rate; Node 24 (AsyncContextFrame) removes the ALS part — see `pnpm bench --metric cpu --node24`. Re-measure with `pnpm bench --metric cpu`",
+      "on Node 20/22, mostly AsyncLocalStorage: SPEC requires that `await timer.cancel()` from inside a tick, even after an `await`, does not wait for that tick, and only async context can tell; running each tick in it costs ours ~0.8 µs here (the same timer with the synchronous store: 1.6–1.9 µs per tick), more than the floor-with-ALS row because every promise of a tick pays the hook. The rest is per-tick machinery the floor does not have: two machine steps (a new immutable state, effects and a transition each; ~40 ns a step in isolation), a TickContext, a `.then` with two closures, three monotonic clock reads (~55 ns each); under fixed_rate about half the wakes allocate a new `Timeout` (the whole-millisecond delay alternates 9/10 ms, so the previous one cannot be `refresh()`ed). Peers that beat us do less: toad-scheduler runs on a `setInterval` and skips ticks while one runs; set-interval-async and RxJS neither track async context nor re-arm from a schedule",
+    plan: "Node 24 (AsyncContextFrame) removes the ALS part: `pnpm bench --metric cpu --node24`. Then, in core: re-arm the same `Timeout` under fixed_rate, read the clock once per transition, reuse the per-tick objects the runner owns. Re-measure with `pnpm bench --metric cpu`",
   },
   "memory:value": {
     cause:
-      "every Timer eagerly allocates what a running, subscribed, awaited timer needs: its Runner with two reusable event objects and bound callbacks, a Fanout with five waiter arrays, a subscription Set and owner object, an AbortController + AbortSignal per run, and the resolved options; the raw loop holds one closure, one state object and one Timeout",
-    plan: "allocate lazily: the Fanout's arrays and the subscription Set on first use, the run's AbortController on the first read of `ctx.signal` (a getter), no per-timer owner object until the first subscribe(); then re-measure with `pnpm bench --metric memory`",
+      "down from 2.9 kB (the run's AbortController, made eagerly, was 0.7 kB alone; it is now made on the first read of `ctx.signal`, and the fan-out, subscription set and callbacks are lazy or shared). What remains: the Timer (~22 fields) and its Runner (~20), the machine's immutable state and config, a run record, the run's signal holder, the wake's handle, callback and `Timeout` — 8 bytes a field on Node's x64 builds (no pointer compression). set-interval-async holds a closure and a `Timeout`; toad-scheduler a job object and a `Timeout`",
+    plan: "merge the Runner's fields into the Timer and move rarely-set options (logger, onError, onCancel, signals) into one shared object: about −250 B. Below set-interval-async's ~370 B is out of reach while the pure machine keeps its state in an object of its own. Re-measure with `pnpm bench --metric memory`",
   },
   "throughput:value": {
     cause:
-      "each cancel() builds a TimerCancelledError (an Error, with a stack trace) to abort the run's AbortController and dispatches the abort event even when nobody listens; each start() creates an AbortController; construction resolves and validates every option",
-    plan: "create the run's AbortController lazily (only when a tick reads `signal`) and its abort reason lazily (or without a captured stack); then re-measure with `pnpm bench --metric throughput`",
+      "construction validates and resolves every option and builds the Runner and the machine's initial state; start and cancel are each a machine step whose effects the runner performs (arm, clear, end the run); the floor allocates one closure and one `Timeout`",
+    plan: "share the resolved defaults between timers built without options, and skip the end-of-run fan-out work when nobody waits; re-measure with `pnpm bench --metric throughput`",
   },
   "virtual:value": {
     cause:
-      "VirtualClock settles promise continuations with one macrotask (setImmediate) per wake — the mechanism fake-timers' tickAsync uses too — so a simulated tick costs an event-loop turn plus a Timer tick (metric 1: several times the raw loop's). The floor-virtual row is the clock's own share",
-    plan: "@async-timer/testing: settle with microtask turns and fall back to a macrotask only when a tick is still pending (waiting on something outside the clock); core: the per-tick work of metric 1",
+      "a simulated tick is one macrotask (VirtualClock settles promise continuations with a `setImmediate` per wake, as fake-timers' tickAsync does) plus the Timer's real tick (metric 1), and the floor row pays the same macrotask. Ten times faster would mean ≤ 0.03 s for 86,400 ticks, 0.3 µs a tick, less than the Timer's own tick costs in real time, so it cannot be met while the simulation runs the real timer code. Issue #3's bar (a day of one-second ticks well under a second) is met: the clock's own share is the floor-virtual row",
+    plan: "none that reaches 10×: a microtask-only settle would break the guarantee that continuations settle between wakes. Core's per-tick work (metric 1) is what would move this figure",
   },
   "fanout:value": {
     cause:

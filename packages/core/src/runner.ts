@@ -346,7 +346,9 @@ export class Runner<O> {
       // Called as a plain function: `this` inside the target is undefined, never the runner.
       const fn = this.#fn as (context: TickContext) => unknown;
       const produced = fn(this.#ctx as TickContext);
-      if (!isSource(produced)) return produced;
+      // Most targets are async functions: a native promise is never a source, and recognising
+      // it first spares the property probes of isSource() on every tick.
+      if (produced instanceof Promise || !isSource(produced)) return produced;
       this.#source = source = produced;
     }
     return source.next();
