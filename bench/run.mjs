@@ -22,6 +22,7 @@ import { parseArgs } from "./lib/child.mjs";
 import { describeMachine } from "./lib/machine.mjs";
 import { ensureNode24 } from "./lib/node24.mjs";
 import { buildPlan, PARAMETERS } from "./lib/plan.mjs";
+import { updateReadme } from "./lib/readme.mjs";
 import { buildRows, renderMarkdown } from "./lib/report.mjs";
 import { runNode } from "./lib/spawn.mjs";
 import { measureSizes } from "./metrics/size.mjs";
@@ -192,7 +193,13 @@ const results = {
 };
 mkdirSync(outDir, { recursive: true });
 writeFileSync(join(outDir, "latest.json"), `${JSON.stringify(results, null, 2)}\n`);
-writeFileSync(join(outDir, "latest.md"), renderMarkdown(results));
+const markdown = renderMarkdown(results);
+writeFileSync(join(outDir, "latest.md"), markdown);
+// A full run of every metric into bench/results is what the root README shows: keep it in step.
+if (args.out === undefined && size === "full" && selected.length === ALL.length) {
+  const readme = join(repoDir, "README.md");
+  if (updateReadme(readme, markdown)) console.log("updated the Benchmarks section of README.md");
+}
 console.log(
   `\nwrote ${relative(process.cwd(), join(outDir, "latest.json"))} and latest.md in ${results.durationSeconds} s`,
 );

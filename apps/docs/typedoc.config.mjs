@@ -22,6 +22,7 @@ const guides = [
   has("@async-timer/decorators") && "guides/decorators.md",
   has("@async-timer/node-threads") && "guides/worker-threads.md",
   "guides/examples.md",
+  "guides/benchmarks.md",
   "guides/migrating-from-python.md",
   "guides/migrating-from-other-libraries.md",
 ].filter((guide) => typeof guide === "string" && existsSync(guide));
