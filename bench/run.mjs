@@ -54,7 +54,17 @@ if (!Number.isInteger(rounds) || rounds < 1) {
   process.exit(2);
 }
 const only = args.only === undefined ? undefined : String(args.only).split(",");
-const outDir = args.out === undefined ? join(benchDir, "results") : String(args.out);
+// Only a full run of every subject and metric replaces the published results (the README's and the
+// docs' table); a quick, partial or filtered run goes beside them, where git does not look.
+const complete =
+  size === "full" &&
+  selected.length === ALL.length &&
+  only === undefined &&
+  rounds >= PARAMETERS.full.rounds;
+const outDir =
+  args.out !== undefined
+    ? String(args.out)
+    : join(benchDir, "results", ...(complete ? [] : ["partial"]));
 
 for (const pkg of ["core", "testing"]) {
   if (!existsSync(join(repoDir, "packages", pkg, "dist", "index.js"))) {
@@ -196,7 +206,7 @@ writeFileSync(join(outDir, "latest.json"), `${JSON.stringify(results, null, 2)}\
 const markdown = renderMarkdown(results);
 writeFileSync(join(outDir, "latest.md"), markdown);
 // A full run of every metric into bench/results is what the root README shows: keep it in step.
-if (args.out === undefined && size === "full" && selected.length === ALL.length) {
+if (args.out === undefined && complete) {
   const readme = join(repoDir, "README.md");
   if (updateReadme(readme, markdown)) console.log("updated the Benchmarks section of README.md");
 }
