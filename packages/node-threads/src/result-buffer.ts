@@ -56,7 +56,8 @@ class Region {
     this.bytes = new Uint8Array(this.buffer);
   }
 
-  fit(length: number): void {
+  /** Grows the buffer so a value of `length` bytes fits: at least doubling, never past its maximum. */
+  reserve(length: number): void {
     const needed = R_HEADER_BYTES + roundUp(length);
     if (this.buffer.byteLength >= needed) return;
     this.buffer.grow(
@@ -122,7 +123,7 @@ export class ResultWriter {
     }
     const index = this.#active === 0 ? 1 : 0;
     const region = this.#regions[index];
-    region.fit(bytes.length);
+    region.reserve(bytes.length);
     region.seq = (region.seq + 1) | 0;
     Atomics.store(region.words, R_SEQ, region.seq);
     Atomics.store(region.words, R_STATE, state);
