@@ -21,6 +21,8 @@ export type Duration = number | `${number}${DurationUnit}` | `${number} ${Durati
  */
 export type DurationUnit = "ms" | "s" | "m" | "h";
 
+import { invalid } from "./check.js";
+
 const UNIT_MS: Readonly<Record<DurationUnit, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 const PATTERN = /^(\d+(?:\.\d+)?|\.\d+) *(ms|s|m|h)$/;
 
@@ -32,36 +34,24 @@ const PATTERN = /^(\d+(?:\.\d+)?|\.\d+) *(ms|s|m|h)$/;
  * ```ts
  * toMilliseconds("1.5 s", "delay"); // 1500
  * toMilliseconds(2, "delay");       // 2000
- * toMilliseconds(-1, "delay");      // RangeError: delay must be a non-negative, finite duration; got -1
+ * toMilliseconds(-1, "delay");      // RangeError: delay must be a non-negative, finite duration in seconds; got -1
  * ```
  */
 export function toMilliseconds(value: unknown, argument: string): number {
   if (typeof value === "number") {
     if (!Number.isFinite(value) || value < 0) {
-      throw new RangeError(
-        `${argument} must be a non-negative, finite duration in seconds; got ${String(value)}`,
-      );
+      throw invalid(argument, "a non-negative, finite duration in seconds", value, true);
     }
     return value * 1000;
   }
-  if (typeof value === "string") {
-    const match = PATTERN.exec(value);
-    if (match === null) {
-      throw new RangeError(
-        `${argument} must be a number of seconds or a string like "250ms", "5s", "2m" or "1h"; got ${JSON.stringify(value)}`,
-      );
-    }
-    return Number(match[1]) * UNIT_MS[match[2] as DurationUnit];
+  const match = typeof value === "string" ? PATTERN.exec(value) : null;
+  if (match === null) {
+    throw invalid(
+      argument,
+      'a number of seconds or a string like "250ms", "5s", "2m" or "1h"',
+      value,
+      typeof value === "string",
+    );
   }
-  throw new TypeError(
-    `${argument} must be a number of seconds or a duration string; got ${describe(value)}`,
-  );
-}
-
-/** A short, safe description of a bad argument for an error message. */
-export function describe(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value);
-  if (typeof value === "function") return `function ${value.name || "(anonymous)"}`;
-  if (value === null || typeof value !== "object") return String(value);
-  return Array.isArray(value) ? "an array" : `an object (${Object.prototype.toString.call(value)})`;
+  return Number(match[1]) * UNIT_MS[match[2] as DurationUnit];
 }

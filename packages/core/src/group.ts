@@ -1,5 +1,6 @@
+import { checkOptional, checkOptions, invalid } from "./check.js";
 import { armDeadline } from "./driver.js";
-import { describe, toMilliseconds } from "./duration.js";
+import { toMilliseconds } from "./duration.js";
 import { TimerTimeoutError } from "./errors.js";
 import { consoleLogger, type Logger, writeLog } from "./logger.js";
 import { realDriver } from "./real-driver.js";
@@ -58,18 +59,13 @@ export class TimerGroup implements Iterable<Timer<any>>, AsyncDisposable {
   #active = false;
 
   constructor(timers?: Iterable<Timer<any>>, options?: GroupOptions) {
-    if (options !== undefined && (typeof options !== "object" || options === null)) {
-      throw new TypeError(`options must be an object; got ${describe(options)}`);
-    }
-    const name = options?.name;
-    if (name !== undefined && typeof name !== "string") {
-      throw new TypeError(`name must be a string; got ${describe(name)}`);
-    }
-    this.name = name;
+    checkOptions(options);
+    checkOptional(options?.name, "string", "name");
+    this.name = options?.name;
     this.#logger = options?.logger ?? consoleLogger;
     if (timers !== undefined) {
       if (typeof (timers as Iterable<unknown>)?.[Symbol.iterator] !== "function") {
-        throw new TypeError(`timers must be an iterable of Timer; got ${describe(timers)}`);
+        throw invalid("timers", "an iterable of Timer", timers);
       }
       for (const timer of timers) this.add(timer);
     }
@@ -89,7 +85,7 @@ export class TimerGroup implements Iterable<Timer<any>>, AsyncDisposable {
   add<T>(timer: Timer<T>): Timer<T> {
     // Duck-typed, not `instanceof`: two installed copies of core must still mix.
     if (!isTimerLike(timer)) {
-      throw new TypeError(`add(timer): timer must be a Timer; got ${describe(timer)}`);
+      throw invalid("add(timer): timer", "a Timer", timer);
     }
     if (!this.#timers.includes(timer)) this.#timers.push(timer);
     if (this.#active && !timer.isRunning()) timer.start();

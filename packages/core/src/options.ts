@@ -1,7 +1,9 @@
+import { checkOptional, checkOptions, invalid } from "./check.js";
 import type { Driver } from "./driver.js";
-import { type Duration, describe, toMilliseconds } from "./duration.js";
+import { type Duration, toMilliseconds } from "./duration.js";
 import { consoleLogger, type Logger } from "./logger.js";
 import type { Mode } from "./schedule.js";
+import { isThenable } from "./target.js";
 import type { Timer } from "./timer.js";
 
 /**
@@ -73,35 +75,22 @@ const MODES: readonly string[] = ["fixed_delay", "fixed_rate"];
 
 /** Checks every option, throwing a `TypeError`/`RangeError` that names it and its value. */
 export function resolveOptions<T>(options: TimerOptions<T> | undefined): ResolvedOptions<T> {
-  if (options === undefined) options = {};
-  else if (typeof options !== "object" || options === null) {
-    throw new TypeError(`options must be an object; got ${describe(options)}`);
-  }
+  checkOptions(options);
+  options ??= {};
   const { mode = "fixed_delay", jitter = 0, name, onError, onCancel, logger, driver } = options;
-  if (typeof mode !== "string") throw new TypeError(`mode must be a string; got ${describe(mode)}`);
   if (!MODES.includes(mode)) {
-    throw new RangeError(`mode must be "fixed_delay" or "fixed_rate"; got ${describe(mode)}`);
+    throw invalid("mode", '"fixed_delay" or "fixed_rate"', mode, typeof mode === "string");
   }
-  if (typeof jitter !== "number")
-    throw new TypeError(`jitter must be a number; got ${describe(jitter)}`);
-  if (!(jitter >= 0 && jitter <= 1)) {
-    throw new RangeError(`jitter must be a fraction in [0, 1]; got ${String(jitter)}`);
-  }
-  if (name !== undefined && typeof name !== "string") {
-    throw new TypeError(`name must be a string; got ${describe(name)}`);
-  }
-  checkFunction(onError, "onError");
-  checkFunction(onCancel, "onCancel");
+  if (typeof jitter !== "number") throw invalid("jitter", "a number", jitter);
+  if (!(jitter >= 0 && jitter <= 1)) throw invalid("jitter", "a fraction in [0, 1]", jitter, true);
+  checkOptional(name, "string", "name");
+  checkOptional(onError, "function", "onError");
+  checkOptional(onCancel, "function", "onCancel");
   if (logger !== undefined && (typeof logger !== "object" || logger === null)) {
-    throw new TypeError(
-      `logger must be an object with debug/info/warn/error methods; got ${describe(logger)}`,
-    );
+    throw invalid("logger", "an object with debug/info/warn/error methods", logger);
   }
-  if (
-    driver !== undefined &&
-    (typeof driver !== "object" || driver === null || typeof driver.setWake !== "function")
-  ) {
-    throw new TypeError(`driver must implement the Driver interface; got ${describe(driver)}`);
+  if (driver !== undefined && typeof driver?.setWake !== "function") {
+    throw invalid("driver", "an implementation of the Driver interface", driver);
   }
   return {
     mode: mode as Mode,
@@ -117,12 +106,6 @@ export function resolveOptions<T>(options: TimerOptions<T> | undefined): Resolve
     unref: options.unref === true,
     driver,
   };
-}
-
-function checkFunction(value: unknown, argument: string): void {
-  if (value !== undefined && typeof value !== "function") {
-    throw new TypeError(`${argument} must be a function; got ${describe(value)}`);
-  }
 }
 
 /** True for an `AbortSignal` from any realm or polyfill. */
@@ -143,31 +126,19 @@ function readCancelOn(
   if (cancelOn !== undefined) {
     if (
       typeof cancelOn !== "object" ||
-      cancelOn === null ||
-      typeof (cancelOn as Iterable<unknown>)[Symbol.iterator] !== "function"
+      typeof (cancelOn as Iterable<unknown> | null)?.[Symbol.iterator] !== "function"
     ) {
-      throw new TypeError(
-        `cancelOn must be an iterable of promises or AbortSignals; got ${describe(cancelOn)}`,
-      );
+      throw invalid("cancelOn", "an iterable of promises or AbortSignals", cancelOn);
     }
-    let index = 0;
     for (const entry of cancelOn as Iterable<unknown>) {
-      const isPromise =
-        entry !== null &&
-        (typeof entry === "object" || typeof entry === "function") &&
-        typeof (entry as PromiseLike<unknown>).then === "function";
-      if (!isPromise && !isAbortSignal(entry)) {
-        throw new TypeError(
-          `cancelOn[${index}] must be a promise or an AbortSignal; got ${describe(entry)}`,
-        );
+      if (!isThenable(entry) && !isAbortSignal(entry)) {
+        throw invalid(`cancelOn[${entries.length}]`, "a promise or an AbortSignal", entry);
       }
-      entries.push(entry as PromiseLike<unknown> | AbortSignal);
-      index++;
+      entries.push(entry);
     }
   }
   if (signal !== undefined) {
-    if (!isAbortSignal(signal))
-      throw new TypeError(`signal must be an AbortSignal; got ${describe(signal)}`);
+    if (!isAbortSignal(signal)) throw invalid("signal", "an AbortSignal", signal);
     entries.push(signal);
   }
   return entries;

@@ -1,4 +1,4 @@
-import { describe } from "./duration.js";
+import { checkCount } from "./check.js";
 import { type Logger, writeLog } from "./logger.js";
 import { Ring } from "./ring.js";
 
@@ -100,12 +100,7 @@ export class Subscription<T> implements AsyncIterableIterator<T, undefined>, Asy
    * in `droppedCount`. Never removes the end-of-stream or error marker.
    */
   dropOldest(n: number): number {
-    if (typeof n !== "number")
-      throw new TypeError(`dropOldest(n): n must be a number; got ${describe(n)}`);
-    if (!Number.isInteger(n) || n < 0) {
-      throw new RangeError(`dropOldest(n): n must be a non-negative integer; got ${String(n)}`);
-    }
-    const removed = this.#buffer.drop(n);
+    const removed = this.#buffer.drop(checkCount(n, "dropOldest(n): n"));
     this.#dropped += removed;
     return removed;
   }

@@ -1,4 +1,4 @@
-import { describe } from "./duration.js";
+import { invalid } from "./check.js";
 
 /**
  * What each invocation of a function target receives.
@@ -109,7 +109,5 @@ export function classifyTarget(
   ) {
     return { source: target as Source };
   }
-  throw new TypeError(
-    `target must be a function, a generator or an iterator; got ${describe(target)}`,
-  );
+  throw invalid("target", "a function, a generator or an iterator", target);
 }

@@ -1,5 +1,6 @@
+import { checkCount, checkOptional, checkOptions, invalid } from "./check.js";
 import { armDeadline, type Driver } from "./driver.js";
-import { type Duration, describe, toMilliseconds } from "./duration.js";
+import { type Duration, toMilliseconds } from "./duration.js";
 import { TimerCancelledError, TimerStateError, TimerTimeoutError } from "./errors.js";
 import {
   type CountWaiter,
@@ -290,9 +291,7 @@ export class Timer<T = unknown> implements AsyncIterable<T, undefined>, AsyncDis
    */
   observe(observer: TimerObserver<T>): () => void {
     if (typeof observer !== "object" || observer === null) {
-      throw new TypeError(
-        `observe(observer): observer must be an object; got ${describe(observer)}`,
-      );
+      throw invalid("observe(observer): observer", "an object", observer);
     }
     const entry = observer as TimerObserver<unknown>;
     this.#observers = [...this.#observers, entry];
@@ -419,24 +418,10 @@ export class Timer<T = unknown> implements AsyncIterable<T, undefined>, AsyncDis
    * ```
    */
   subscribe(options?: SubscribeOptions): Subscription<T> {
-    if (options !== undefined && (typeof options !== "object" || options === null)) {
-      throw new TypeError(
-        `subscribe(options): options must be an object; got ${describe(options)}`,
-      );
-    }
-    const maxsize = options?.maxsize ?? 0;
-    if (typeof maxsize !== "number") {
-      throw new TypeError(`subscribe(options): maxsize must be a number; got ${describe(maxsize)}`);
-    }
-    if (!Number.isInteger(maxsize) || maxsize < 0) {
-      throw new RangeError(
-        `subscribe(options): maxsize must be a non-negative integer; got ${String(maxsize)}`,
-      );
-    }
+    checkOptions(options, "subscribe(options): options");
+    const maxsize = checkCount(options?.maxsize ?? 0, "subscribe(options): maxsize");
     const name = options?.name;
-    if (name !== undefined && typeof name !== "string") {
-      throw new TypeError(`subscribe(options): name must be a string; got ${describe(name)}`);
-    }
+    checkOptional(name, "string", "subscribe(options): name");
     this.#subscribed++;
     this.#owner ??= {
       logger: this.#logger,
@@ -598,21 +583,12 @@ function formatSeconds(ms: number): string {
 }
 
 function readTimeout(options: CancelOptions | undefined, method: string): number | undefined {
-  if (options === undefined) return undefined;
-  if (typeof options !== "object" || options === null) {
-    throw new TypeError(`${method}(options): options must be an object; got ${describe(options)}`);
-  }
-  return options.timeout === undefined ? undefined : toMilliseconds(options.timeout, "timeout");
+  checkOptions(options, `${method}(options): options`);
+  return options?.timeout === undefined ? undefined : toMilliseconds(options.timeout, "timeout");
 }
 
 function readCount(value: unknown, argument: string): number | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== "number")
-    throw new TypeError(`${argument} must be a number; got ${describe(value)}`);
-  if (!Number.isInteger(value) || value < 0) {
-    throw new RangeError(`${argument} must be a non-negative integer; got ${String(value)}`);
-  }
-  return value;
+  return value === undefined ? undefined : checkCount(value, argument);
 }
 
 function readWait(options: WaitOptions | undefined): {

@@ -40,7 +40,7 @@ describe("durations", () => {
   it.each([null, true, {}, [], 10n])("refuses %s with a TypeError", (value) => {
     expect(() => new Timer(value as never, target)).toThrow(TypeError);
     expect(() => new Timer(value as never, target)).toThrow(
-      /^delay must be a number of seconds or a duration string; got /,
+      /^delay must be a number of seconds or a string like "250ms", "5s", "2m" or "1h"; got /,
     );
   });
 });
@@ -95,7 +95,7 @@ describe("bad arguments throw at the call that received them", () => {
       /^logger must be an object/,
     );
     expect(() => new Timer(1, target, { driver: {} as never })).toThrow(
-      /^driver must implement the Driver interface/,
+      /^driver must be an implementation of the Driver interface/,
     );
     expect(() => new Timer(1, target, { cancelOn: Promise.resolve() as never })).toThrow(
       /^cancelOn must be an iterable/,
@@ -156,7 +156,7 @@ describe("every kind of bad option value, with the exact message", () => {
   it.each<[string, unknown, string | RegExp]>([
     ["options: null", null, "options must be an object; got null"],
     ["options: a string", "fast", 'options must be an object; got "fast"'],
-    ["mode: a number", { mode: 1 }, "mode must be a string; got 1"],
+    ["mode: a number", { mode: 1 }, 'mode must be "fixed_delay" or "fixed_rate"; got 1'],
     ["jitter: a string", { jitter: "0.5" }, 'jitter must be a number; got "0.5"'],
     ["name: an object", { name: {} }, "name must be a string; got an object ([object Object])"],
     ["onError: an array", { onError: [] }, "onError must be a function; got an array"],
@@ -166,11 +166,15 @@ describe("every kind of bad option value, with the exact message", () => {
       "logger must be an object with debug/info/warn/error methods; got null",
     ],
     ["logger: a function", { logger: () => {} }, /^logger must be an object.*got function/],
-    ["driver: null", { driver: null }, "driver must implement the Driver interface; got null"],
+    [
+      "driver: null",
+      { driver: null },
+      "driver must be an implementation of the Driver interface; got null",
+    ],
     [
       "driver: without setWake",
       { driver: { now: () => 0 } },
-      /^driver must implement the Driver interface; got an object/,
+      /^driver must be an implementation of the Driver interface; got an object/,
     ],
     [
       "cancelOn: null",
@@ -282,7 +286,7 @@ describe("every kind of bad option value, with the exact message", () => {
     expect(() => toMilliseconds("1.s", "delay")).toThrow(RangeError);
     expect(() => toMilliseconds(".s", "delay")).toThrow(RangeError);
     expect(() => toMilliseconds(() => 1, "delay")).toThrow(
-      "delay must be a number of seconds or a duration string; got function (anonymous)",
+      'delay must be a number of seconds or a string like "250ms", "5s", "2m" or "1h"; got function (anonymous)',
     );
     function namedFn() {}
     expect(() => toMilliseconds(namedFn, "delay")).toThrow("got function namedFn");
