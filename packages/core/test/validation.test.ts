@@ -37,6 +37,10 @@ describe("durations", () => {
     },
   );
 
+  it("names a bigint as one, not as the number it equals", () => {
+    expect(() => new Timer(10n as never, target)).toThrow(/; got 10n$/);
+  });
+
   it.each([null, true, {}, [], 10n])("refuses %s with a TypeError", (value) => {
     expect(() => new Timer(value as never, target)).toThrow(TypeError);
     expect(() => new Timer(value as never, target)).toThrow(
