@@ -470,6 +470,7 @@ describe("bad input throws at the call that received it", () => {
       new TypeError('@every: options must be an object; got "fast"'),
     );
     expect(() => every(1, { cancelOn: 5 as never })).toThrow(/cancelOn must be an iterable/);
+    expect(() => every(1, 5n as never)).toThrow("@every: options must be an object; got 5n");
     expect(() => every(1, { cancelOn: [Promise.resolve(), 7] as never })).toThrow(
       "@every: cancelOn[1] must be a promise or an AbortSignal; got 7",
     );
