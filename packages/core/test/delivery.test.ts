@@ -392,11 +392,17 @@ describe("subscribe()", () => {
     await loop;
     await c.advance(3);
     expect(feed.qsize).toBe(0);
+    let escaped: { qsize: number } = feed;
     {
       await using scoped = timer.subscribe({ name: "scoped" });
+      escaped = scoped;
       await c.advance(1);
       expect(scoped.qsize).toBe(1);
     }
+    // Leaving the scope closed it: its buffer is gone and it receives nothing more.
+    expect(escaped.qsize).toBe(0);
+    await c.advance(1);
+    expect(escaped.qsize).toBe(0);
     await timer.cancel();
   });
 

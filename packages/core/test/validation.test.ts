@@ -37,6 +37,11 @@ describe("durations", () => {
     },
   );
 
+  it("refuses an object that merely converts to a duration string", () => {
+    const sneaky = { toString: () => "5s" };
+    expect(() => new Timer(sneaky as never, target)).toThrow(TypeError);
+  });
+
   it("names a bigint as one, not as the number it equals", () => {
     expect(() => new Timer(10n as never, target)).toThrow(/; got 10n$/);
   });
