@@ -59,6 +59,23 @@ describe("TimerGroup, more", () => {
     await group.cancel();
   });
 
+  it("trigger({ timeout }) rejects with a member's error, and disarms its deadline", async () => {
+    const c = clock();
+    let calls = 0;
+    const failing = new Timer(10, () => (++calls > 1 ? Promise.reject(new Error("down")) : 1), {
+      driver: c,
+      onError: () => "continue",
+    });
+    const group = new TimerGroup([failing]).start();
+    await c.settle();
+    const done = track(group.trigger({ timeout: 5 }));
+    await c.settle();
+    expect(done.state).toBe("rejected");
+    expect((done.error as Error).message).toBe("down");
+    expect(c.pending).toBe(1); // the member's own wake; no deadline left behind
+    await group.cancel();
+  });
+
   it("trigger({ timeout }) says how long it waited", async () => {
     const c = clock();
     const stuck = new Timer(1, () => new Promise(() => {}), { driver: c });
