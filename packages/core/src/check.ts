@@ -2,8 +2,7 @@
  * Argument checks shared by every public call of core. Each throws at the call that received the
  * bad value, with one message shape everywhere: `<argument> must be <expectation>; got <value>`
  * (a `TypeError` for the wrong kind of value, a `RangeError` for a value of the right kind out of
- * range). One helper instead of a sentence per call site also keeps the bundle small: the
- * messages were a fifth of core's minified size.
+ * range). One helper rather than a sentence per call site, so the shape cannot drift.
  *
  * @module
  */

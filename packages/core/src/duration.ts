@@ -1,3 +1,5 @@
+import { invalid } from "./check.js";
+
 /**
  * A length of time. A number is **seconds** (fractions allowed), as in Python's async-timer;
  * a string names its unit: `"250ms"`, `"1.5 s"`, `"2m"`, `"1h"`.
@@ -20,8 +22,6 @@ export type Duration = number | `${number}${DurationUnit}` | `${number} ${Durati
  * ```
  */
 export type DurationUnit = "ms" | "s" | "m" | "h";
-
-import { invalid } from "./check.js";
 
 const UNIT_MS: Readonly<Record<DurationUnit, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 const PATTERN = /^(\d+(?:\.\d+)?|\.\d+) *(ms|s|m|h)$/;
