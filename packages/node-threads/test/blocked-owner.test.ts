@@ -1,21 +1,19 @@
 import { Timer } from "@async-timer/core";
 import { VirtualClock } from "@async-timer/testing";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { shareTimer } from "../src/index.js";
-import { block, recordingLogger, remote, requireDist, type Thread, until } from "./helpers.js";
+import {
+  block,
+  recordingLogger,
+  requireDist,
+  type Thread,
+  threadsOfEachTest,
+  until,
+} from "./helpers.js";
 
 beforeAll(requireDist);
 
-const threads: Thread[] = [];
-afterEach(async () => {
-  await Promise.all(threads.splice(0).map((thread) => thread.terminate()));
-});
-
-function open(handles: Parameters<typeof remote>[0]): Thread {
-  const thread = remote(handles);
-  threads.push(thread);
-  return thread;
-}
+const { open } = threadsOfEachTest();
 
 /**
  * Has `worker` call `method` at the moment this thread's event loop goes blocked for

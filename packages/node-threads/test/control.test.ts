@@ -1,22 +1,13 @@
 import { Timer } from "@async-timer/core";
 import { VirtualClock } from "@async-timer/testing";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { openTimer, shareTimer, ThreadControlError } from "../src/index.js";
-import { remote, requireDist, type Thread, until } from "./helpers.js";
+import { requireDist, threadsOfEachTest, until } from "./helpers.js";
 
 beforeAll(requireDist);
 
 const EPOCH = 1_700_000_000_000;
-const threads: Thread[] = [];
-afterEach(async () => {
-  await Promise.all(threads.splice(0).map((thread) => thread.terminate()));
-});
-
-function open(handles: Parameters<typeof remote>[0]): Thread {
-  const thread = remote(handles);
-  threads.push(thread);
-  return thread;
-}
+const { open } = threadsOfEachTest();
 
 function virtualClock(): VirtualClock {
   return new VirtualClock({ epoch: EPOCH, stallTimeout: 0 });

@@ -1,21 +1,12 @@
 import { Timer, TimerGroup } from "@async-timer/core";
 import { VirtualClock } from "@async-timer/testing";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { openGroup, shareGroup } from "../src/index.js";
-import { remote, requireDist, type Thread } from "./helpers.js";
+import { requireDist, threadsOfEachTest } from "./helpers.js";
 
 beforeAll(requireDist);
 
-const threads: Thread[] = [];
-afterEach(async () => {
-  await Promise.all(threads.splice(0).map((thread) => thread.terminate()));
-});
-
-function open(handles: Parameters<typeof remote>[0]): Thread {
-  const thread = remote(handles);
-  threads.push(thread);
-  return thread;
-}
+const { open } = threadsOfEachTest();
 
 function members(clock: VirtualClock): [Timer<number>, Timer<number>] {
   return [new Timer(5, () => 1, { driver: clock }), new Timer(60, () => 2, { driver: clock })];

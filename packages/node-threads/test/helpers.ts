@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type TransferListItem, Worker } from "node:worker_threads";
 import type { Logger } from "@async-timer/core";
+import { afterEach } from "vitest";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
@@ -127,6 +128,25 @@ export function remote(handles: Record<string, { transfer: readonly TransferList
     { handles },
     Object.values(handles).flatMap((handle) => [...handle.transfer]),
   );
+}
+
+/**
+ * The threads of one test file, each terminated after the test that started it: `keep` registers
+ * a thread (and returns it), `open` starts a remote.mjs worker on `handles` and keeps it.
+ */
+export function threadsOfEachTest(): {
+  keep<T extends Thread>(thread: T): T;
+  open(handles: Parameters<typeof remote>[0]): Thread;
+} {
+  const threads: Thread[] = [];
+  afterEach(async () => {
+    await Promise.all(threads.splice(0).map((thread) => thread.terminate()));
+  });
+  const keep = <T extends Thread>(thread: T): T => {
+    threads.push(thread);
+    return thread;
+  };
+  return { keep, open: (handles) => keep(remote(handles)) };
 }
 
 /** A logger that records lines by level. */

@@ -1,14 +1,11 @@
 import { Timer } from "@async-timer/core";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { shareTimer } from "../src/index.js";
-import { remote, requireDist, type Thread } from "./helpers.js";
+import { remote, requireDist, threadsOfEachTest } from "./helpers.js";
 
 beforeAll(requireDist);
 
-const threads: Thread[] = [];
-afterEach(async () => {
-  await Promise.all(threads.splice(0).map((thread) => thread.terminate()));
-});
+const { keep } = threadsOfEachTest();
 
 const WORKERS = 8;
 const TRIGGERS = 25;
@@ -19,7 +16,7 @@ describe("many workers at once", () => {
     const timer = new Timer(3600, () => ++n, { name: "shared" }).start(); // the real driver
     await timer.wait({ hitCount: 1 });
     const workers = Array.from({ length: WORKERS }, () => remote({ timer: shareTimer(timer) }));
-    threads.push(...workers);
+    for (const worker of workers) keep(worker);
     const results: number[][] = await Promise.all(
       workers.map((worker) =>
         worker.value({ script: "triggers", target: "timer", count: TRIGGERS, timeout: 30 }),

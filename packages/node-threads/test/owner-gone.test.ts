@@ -1,13 +1,10 @@
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { type GroupHandle, openTimer, type TimerHandle, watchOwner } from "../src/index.js";
-import { remote, requireDist, sleep, Thread, until } from "./helpers.js";
+import { type remote, requireDist, sleep, Thread, threadsOfEachTest, until } from "./helpers.js";
 
 beforeAll(requireDist);
 
-const threads: Thread[] = [];
-afterEach(async () => {
-  await Promise.all(threads.splice(0).map((thread) => thread.terminate()));
-});
+const { keep, open } = threadsOfEachTest();
 
 /** A worker that owns a timer whose ticks never settle (so a trigger stays in progress). */
 async function owner(target = "hang"): Promise<{
@@ -16,15 +13,9 @@ async function owner(target = "hang"): Promise<{
   group: GroupHandle;
 }> {
   const thread = new Thread("owner.mjs", { target });
-  threads.push(thread);
+  keep(thread);
   const { timer, group } = await thread.value({ script: "share" });
   return { owner: thread, timer, group };
-}
-
-function open(handles: Parameters<typeof remote>[0]): Thread {
-  const thread = remote(handles);
-  threads.push(thread);
-  return thread;
 }
 
 /** A worker that has opened `timer` and is ready for commands. */

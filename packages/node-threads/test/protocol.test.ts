@@ -1,22 +1,13 @@
 import { Timer } from "@async-timer/core";
 import { VirtualClock } from "@async-timer/testing";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { openGroup, openSubscription, openTimer, shareTimer } from "../src/index.js";
-import { recordingLogger, remote, requireDist, sleep, type Thread, until } from "./helpers.js";
+import { recordingLogger, requireDist, sleep, threadsOfEachTest, until } from "./helpers.js";
 
 beforeAll(requireDist);
 
 const TAG = "@async-timer/node-threads";
-const threads: Thread[] = [];
-afterEach(async () => {
-  await Promise.all(threads.splice(0).map((thread) => thread.terminate()));
-});
-
-function open(handles: Parameters<typeof remote>[0]): Thread {
-  const thread = remote(handles);
-  threads.push(thread);
-  return thread;
-}
+const { open } = threadsOfEachTest();
 
 function counter() {
   const clock = new VirtualClock({ stallTimeout: 0 });

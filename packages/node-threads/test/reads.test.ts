@@ -1,23 +1,14 @@
 import { Timer } from "@async-timer/core";
 import { VirtualClock } from "@async-timer/testing";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { shareTimer } from "../src/index.js";
-import { recordingLogger, remote, requireDist, type Thread } from "./helpers.js";
+import { recordingLogger, requireDist, threadsOfEachTest } from "./helpers.js";
 
 beforeAll(requireDist);
 
 const EPOCH = 1_700_000_000_000;
 const quiet = { warn() {}, error() {} };
-const threads: Thread[] = [];
-afterEach(async () => {
-  await Promise.all(threads.splice(0).map((thread) => thread.terminate()));
-});
-
-function open(handles: Parameters<typeof remote>[0]): Thread {
-  const thread = remote(handles);
-  threads.push(thread);
-  return thread;
-}
+const { open } = threadsOfEachTest();
 
 function virtualClock(): VirtualClock {
   // Tests also wait for other threads, in real time, while no virtual time passes.

@@ -1,22 +1,13 @@
 import { Timer } from "@async-timer/core";
 import { VirtualClock } from "@async-timer/testing";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { openSubscription, shareSubscription, shareTimer } from "../src/index.js";
-import { remote, requireDist, sleep, type Thread } from "./helpers.js";
+import { requireDist, sleep, threadsOfEachTest } from "./helpers.js";
 
 beforeAll(requireDist);
 
 const quiet = { warn() {}, error() {} };
-const threads: Thread[] = [];
-afterEach(async () => {
-  await Promise.all(threads.splice(0).map((thread) => thread.terminate()));
-});
-
-function open(handles: Parameters<typeof remote>[0]): Thread {
-  const thread = remote(handles);
-  threads.push(thread);
-  return thread;
-}
+const { open } = threadsOfEachTest();
 
 function setup(start = true) {
   const clock = new VirtualClock({ stallTimeout: 0 });
