@@ -1,5 +1,6 @@
 import type { Driver } from "@async-timer/core";
 import { VirtualClock } from "./virtual-clock.js";
+import { watch } from "./watch.js";
 
 /**
  * One way of running timers on controlled time: the virtual clock, fake timers, or any future
@@ -224,18 +225,10 @@ export async function runUntil<T>(
   promise: PromiseLike<T>,
   limit = 100_000,
 ): Promise<T> {
-  let outcome: { ok: true; value: T } | { ok: false; error: unknown } | undefined;
-  Promise.resolve(promise).then(
-    (value) => {
-      outcome = { ok: true, value };
-    },
-    (error: unknown) => {
-      outcome = { ok: false, error };
-    },
-  );
+  const watched = watch(promise);
   for (let ran = 0; ; ran++) {
     await harness.settle();
-    if (outcome !== undefined) break;
+    if (watched.done()) break;
     if (ran >= limit)
       throw new RangeError(`runUntil(): still pending after ${limit} timers on ${harness.name}`);
     if (!(await harness.next())) {
@@ -244,7 +237,5 @@ export async function runUntil<T>(
       );
     }
   }
-  const settled = outcome as { ok: true; value: T } | { ok: false; error: unknown };
-  if (settled.ok) return settled.value;
-  throw settled.error;
+  return watched.result();
 }

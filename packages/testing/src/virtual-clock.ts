@@ -1,6 +1,7 @@
 import { type Driver, type Duration, toMilliseconds, type WakeHandle } from "@async-timer/core";
 import { realClearTimeout, realSetImmediate, realSetTimeout } from "./real-timers.js";
 import { seededRandom } from "./seeded-random.js";
+import { watch } from "./watch.js";
 
 /** Options of `new VirtualClock()`. */
 export interface VirtualClockOptions {
@@ -201,19 +202,11 @@ export class VirtualClock implements Driver {
    */
   async runUntil<T>(promise: PromiseLike<T>, options: RunOptions = {}): Promise<T> {
     const limit = readLimit(options);
-    let outcome: { ok: true; value: T } | { ok: false; error: unknown } | undefined;
-    Promise.resolve(promise).then(
-      (value) => {
-        outcome = { ok: true, value };
-      },
-      (error: unknown) => {
-        outcome = { ok: false, error };
-      },
-    );
+    const watched = watch(promise);
     await this.#exclusive(async () => {
       for (let ran = 0; ; ran++) {
         await settle();
-        if (outcome !== undefined) return;
+        if (watched.done()) return;
         const wake = this.#peek();
         if (wake === undefined) {
           throw new Error(
@@ -228,9 +221,7 @@ export class VirtualClock implements Driver {
         this.#run(wake);
       }
     });
-    const settled = outcome as { ok: true; value: T } | { ok: false; error: unknown };
-    if (settled.ok) return settled.value;
-    throw settled.error;
+    return watched.result();
   }
 
   toString(): string {
