@@ -4,10 +4,10 @@
  * in a child process and takes what it prints: a JSON object (a line of its own, or the last
  * line), or failing that the text, shown as is.
  */
-import { spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { spawnNode } from "../lib/spawn.mjs";
 
 const dir = join(dirname(fileURLToPath(import.meta.url)), "..", "worker-control");
 const CANDIDATES = [
@@ -36,45 +36,24 @@ export function findWorkerControlScript() {
 }
 
 /** Its own `--json` and `--rounds` (at least 5) are passed when it is worker-control.mjs. */
-export function measureWorkerControl({ rounds = 5, timeoutMs = 240_000 } = {}) {
+export async function measureWorkerControl({ rounds = 5, timeoutMs = 240_000 } = {}) {
   const script = findWorkerControlScript();
   if (script === undefined) {
-    return Promise.resolve({
-      status: "pending",
-      reason: "bench/worker-control/ has no script yet",
-    });
+    return { status: "pending", reason: "bench/worker-control/ has no script yet" };
   }
-  return new Promise((resolve) => {
-    const args = script.endsWith("worker-control.mjs")
-      ? ["--json", "--rounds", String(Math.max(5, rounds))]
-      : [];
-    const child = spawn(process.execPath, [script, ...args], {
-      cwd: dir,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (c) => {
-      stdout += c;
-    });
-    child.stderr.setEncoding("utf8").on("data", (c) => {
-      stderr = (stderr + c).slice(-4000);
-    });
-    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-    child.on("close", (code, signal) => {
-      clearTimeout(timer);
-      const relative = `bench/worker-control/${script.slice(dir.length + 1)}`;
-      if (code !== 0) {
-        resolve({
-          status: "failed",
-          script: relative,
-          reason: `exited ${code ?? signal}: ${stderr.trim().split("\n").slice(-5).join(" | ")}`,
-        });
-        return;
-      }
-      resolve({ status: "ok", script: relative, ...parseOutput(stdout) });
-    });
-  });
+  const args = script.endsWith("worker-control.mjs")
+    ? ["--json", "--rounds", String(Math.max(5, rounds))]
+    : [];
+  const { code, signal, stdout, stderr } = await spawnNode({ script, args, cwd: dir, timeoutMs });
+  const relative = `bench/worker-control/${script.slice(dir.length + 1)}`;
+  if (code !== 0) {
+    return {
+      status: "failed",
+      script: relative,
+      reason: `exited ${code ?? signal}: ${stderr.trim().split("\n").slice(-5).join(" | ")}`,
+    };
+  }
+  return { status: "ok", script: relative, ...parseOutput(stdout) };
 }
 
 function parseOutput(stdout) {

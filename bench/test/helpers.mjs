@@ -1,7 +1,7 @@
-import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { spawnNode } from "../lib/spawn.mjs";
 
 export const benchDir = join(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -15,19 +15,5 @@ export function requireBuild() {
 
 /** Runs `node script …args` in bench/ and resolves with its exit code and output. */
 export function runScript(script, args = []) {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(benchDir, script), ...args], {
-      cwd: benchDir,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (c) => {
-      stdout += c;
-    });
-    child.stderr.setEncoding("utf8").on("data", (c) => {
-      stderr += c;
-    });
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
+  return spawnNode({ script: join(benchDir, script), args, cwd: benchDir });
 }
