@@ -1,5 +1,5 @@
 import { defineConfig } from "vitest/config";
-import { sourceResolution } from "./vitest.shared.js";
+import { setupFiles, sourceResolution } from "./vitest.shared.js";
 
 /**
  * What StrykerJS runs against each mutant of packages/core/src: the unit tests of core and the
@@ -9,6 +9,7 @@ import { sourceResolution } from "./vitest.shared.js";
 export default defineConfig({
   ...sourceResolution,
   test: {
+    setupFiles,
     include: ["packages/core/test/**/*.test.ts", "packages/testing/test/**/*.test.ts"],
     exclude: [
       "packages/core/test/real-driver.test.ts",

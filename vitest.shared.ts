@@ -1,3 +1,5 @@
+import { fileURLToPath } from "node:url";
+
 /**
  * Shared by every project's vitest.config.ts: resolve workspace packages to their TypeScript
  * sources (the "@async-timer/source" export condition), so tests need no build. Vite applies
@@ -9,3 +11,6 @@ export const sourceResolution = {
   resolve: { conditions },
   ssr: { resolve: { conditions } },
 };
+
+/** Every project's `setupFiles`: vitest.setup.ts makes `toThrow("message")` refuse a nullish error. */
+export const setupFiles = [fileURLToPath(new URL("./vitest.setup.ts", import.meta.url))];

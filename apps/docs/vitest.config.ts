@@ -1,7 +1,12 @@
 import { defineProject } from "vitest/config";
-import { sourceResolution } from "../../vitest.shared.js";
+import { setupFiles, sourceResolution } from "../../vitest.shared.js";
 
 export default defineProject({
   ...sourceResolution,
-  test: { name: "docs", include: ["test/**/*.test.ts"], testTimeout: 60_000 },
+  test: {
+    name: "docs",
+    setupFiles,
+    include: ["test/**/*.test.ts"],
+    testTimeout: 60_000,
+  },
 });

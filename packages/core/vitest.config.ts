@@ -1,10 +1,11 @@
 import { defineProject } from "vitest/config";
-import { sourceResolution } from "../../vitest.shared.js";
+import { setupFiles, sourceResolution } from "../../vitest.shared.js";
 
 export default defineProject({
   ...sourceResolution,
   test: {
     name: "core",
+    setupFiles,
     include: ["test/**/*.test.ts"],
     // For test/gc.test.ts: global.gc() shows what is (not) kept alive.
     execArgv: ["--expose-gc"],

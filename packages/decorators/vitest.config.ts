@@ -1,5 +1,5 @@
 import { defineProject } from "vitest/config";
-import { sourceResolution } from "../../vitest.shared.js";
+import { setupFiles, sourceResolution } from "../../vitest.shared.js";
 import { standardDecorators } from "./test/support/standard-decorators.js";
 
 export default defineProject({
@@ -8,6 +8,7 @@ export default defineProject({
   plugins: [standardDecorators()],
   test: {
     name: "decorators",
+    setupFiles,
     include: ["test/**/*.test.ts"],
     // For test/gc.test.ts: `global.gc()` to show that dropped instances take their timers along.
     execArgv: ["--expose-gc"],

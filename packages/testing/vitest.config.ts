@@ -1,7 +1,11 @@
 import { defineProject } from "vitest/config";
-import { sourceResolution } from "../../vitest.shared.js";
+import { setupFiles, sourceResolution } from "../../vitest.shared.js";
 
 export default defineProject({
   ...sourceResolution,
-  test: { name: "testing", include: ["test/**/*.test.ts"] },
+  test: {
+    name: "testing",
+    setupFiles,
+    include: ["test/**/*.test.ts"],
+  },
 });
