@@ -182,7 +182,7 @@ export class Runner<O> {
   /**
    * Ends the run. Resolves once the run's tick has settled and its source is closed — unless
    * called from inside that tick, which would wait for itself. With `timeout` (ms), gives up
-   * waiting after it, abandons the tick and logs that.
+   * waiting after it, abandons the tick (or the source's close) and logs that.
    */
   cancel(timeout: number | undefined): Promise<void> {
     const inside = this.#ctx !== undefined && tickScope().current() === this.#ctx;
@@ -191,6 +191,7 @@ export class Runner<O> {
     // After a cancel, a tick still in flight can only be the ended run's.
     const tickPending = hasTickInFlight(this.state);
     if (!tickPending && this.#closing === undefined) return SETTLED;
+    const awaited = tickPending ? this.state.ticks : 0; // ticks count from 1
     return new Promise<void>((resolve) => {
       let disarm: (() => void) | undefined;
       const done = (): void => {
@@ -200,7 +201,7 @@ export class Runner<O> {
       if (timeout !== undefined) {
         disarm = armDeadline(this.driver, this.driver.now() + timeout, () => {
           disarm = undefined;
-          this.#abandon(); // settles the machine; every waiting cancel() resolves with it
+          this.#giveUp(awaited); // an abandoned tick settles the machine: other cancels resolve too
           resolve();
         });
       }
@@ -211,14 +212,26 @@ export class Runner<O> {
     });
   }
 
-  #abandon(): void {
-    if (!hasTickInFlight(this.state) || this.state.phase === "ticking") return;
+  /**
+   * A cancel's deadline passed. If tick `awaited` is still in flight, it is abandoned; otherwise
+   * the cancel was waiting for the source's `return()` — a tick in flight now is a later run's,
+   * which this cancel never waited for.
+   */
+  #giveUp(awaited: number): void {
+    if (this.state.ticks === awaited && hasTickInFlight(this.state)) {
+      this.#host.log(
+        this.#owner,
+        "warn",
+        `cancel() timed out; abandoned tick ${this.state.ticks}, which has not settled (its signal was aborted)`,
+      );
+      this.dispatch({ type: "abandon", now: this.driver.now(), tick: this.state.ticks });
+      return;
+    }
     this.#host.log(
       this.#owner,
       "warn",
-      `cancel() timed out; abandoned tick ${this.state.ticks}, which has not settled (its signal was aborted)`,
+      "cancel() timed out; the generator source has not finished closing (its return() has not settled)",
     );
-    this.dispatch({ type: "abandon", now: this.driver.now(), tick: this.state.ticks });
   }
 
   #perform(effect: Effect): void {

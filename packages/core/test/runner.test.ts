@@ -256,8 +256,46 @@ describe("closing sources", () => {
     await c.advance(1.5);
     expect(cancelled.state).toBe("resolved");
     expect(await c.runUntil(timer.join())).toBe(2);
-    expect(logger.at("warn")).toEqual([]); // nothing of the new run was abandoned
+    // The closing is given up and said so; nothing of the new run was abandoned.
+    expect(logger.at("warn")).toEqual([
+      "[async-timer] cancel() timed out; the generator source has not finished closing (its return() has not settled)",
+    ]);
     await c.runUntil(timer.cancel({ timeout: 1 }));
+  });
+
+  it("a timed-out wait for a closing never abandons a later run's tick", async () => {
+    const c = clock();
+    const logger = recordingLogger();
+    let run = 0;
+    const timer = new Timer(
+      1,
+      async function* () {
+        const mine = ++run;
+        try {
+          for (;;) {
+            await sleep(c, mine === 1 ? 500 : 5000);
+            yield mine;
+          }
+        } finally {
+          if (mine === 1) await new Promise(() => {}); // never finishes closing
+        }
+      },
+      { driver: c, logger },
+    ).start();
+    await c.advance(0.25);
+    const first = track(timer.cancel({ timeout: 2 })); // waits for tick 1, then for the closing
+    await c.advance(0.5);
+    timer.start(); // run 2: its first tick is in flight until 5.75 s
+    await c.advance(0.25);
+    const second = track(timer.cancel());
+    await c.advance(1.5);
+    expect(first.state).toBe("resolved");
+    expect(logger.at("warn")).toEqual([
+      "[async-timer] cancel() timed out; the generator source has not finished closing (its return() has not settled)",
+    ]);
+    expect(second.state).toBe("pending"); // run 2's tick was not abandoned
+    await c.advance(3.5);
+    expect(second.state).toBe("resolved");
   });
 });
 
