@@ -242,6 +242,58 @@ describe("generator sources", () => {
     expect(cancelled.state).toBe("resolved");
   });
 
+  it("a sync generator that cancels its own timer is closed once its step returns", async () => {
+    const c = clock();
+    const logger = recordingLogger();
+    const log: string[] = [];
+    let timer: Timer<number> | undefined;
+    timer = new Timer(
+      1,
+      function* () {
+        try {
+          yield 1;
+          void timer?.cancel(); // from inside the generator's own body
+          log.push("cancelled");
+          yield 2;
+        } finally {
+          log.push("finally");
+        }
+      },
+      { driver: c, logger },
+    ).start();
+    await c.advance(2);
+    expect(timer.isRunning()).toBe(false);
+    expect(log).toEqual(["cancelled", "finally"]);
+    expect(timer.lastResult).toBe(1); // the value of the cancelled tick is not delivered
+    expect(logger.lines).toEqual([]);
+  });
+
+  it("an iterator's return() is not called while its next() is pending", async () => {
+    const c = clock();
+    const calls: string[] = [];
+    const pull = deferred<IteratorResult<number>>();
+    const cursor: AsyncIterator<number> = {
+      next: () => {
+        calls.push("next");
+        return pull.promise;
+      },
+      return: async () => {
+        calls.push("return");
+        return { done: true, value: undefined };
+      },
+    };
+    const timer = new Timer(1, cursor, { driver: c }).start();
+    await c.settle();
+    const cancelling = timer.cancel();
+    const cancelled = track(cancelling);
+    await c.settle();
+    expect(calls).toEqual(["next"]);
+    expect(cancelled.state).toBe("pending");
+    pull.resolve({ done: false, value: 1 });
+    await c.runUntil(cancelling);
+    expect(calls).toEqual(["next", "return"]);
+  });
+
   it("that run out end the run normally", async () => {
     const c = clock();
     const timer = new Timer(1, ["a", "b"][Symbol.iterator](), { driver: c }).start();

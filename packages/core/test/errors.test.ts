@@ -270,6 +270,7 @@ describe("the error classes", () => {
     const error = await new Timer(1, () => 1, { driver: c }).join().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TimerCancelledError);
     expect((error as Error).name).toBe("TimerCancelledError");
+    expect(new TimerCancelledError().message).toBe("the timer stopped before the awaited tick");
     const { TimerStateError, TimerTimeoutError } = await import("../src/index.js");
     expect(new TimerStateError("x").name).toBe("TimerStateError");
     expect(new TimerTimeoutError("x").name).toBe("TimerTimeoutError");

@@ -33,6 +33,26 @@ describe("garbage collection", () => {
     expect(await collectUntil(() => collected)).toBe(true);
   });
 
+  it("a closed subscription is not kept by the timer, which goes on running", async () => {
+    let collected = false;
+    const registry = new FinalizationRegistry(() => {
+      collected = true;
+    });
+    const timer = new Timer(0.001, () => 1).start();
+    try {
+      await (async () => {
+        const feed = timer.subscribe();
+        await feed.next();
+        feed.close();
+        registry.register(feed, "subscription");
+      })();
+      expect(await collectUntil(() => collected)).toBe(true);
+      expect(timer.isRunning()).toBe(true);
+    } finally {
+      await timer.cancel();
+    }
+  });
+
   it("a cancelled timer, its subscriptions and its waiters are collected", async () => {
     const seen = new Set<string>();
     const registry = new FinalizationRegistry<string>((label) => seen.add(label));
