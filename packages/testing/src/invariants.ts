@@ -5,7 +5,13 @@
  *
  * @module
  */
-import { Timer, TimerCancelledError, TimerStateError, TimerTimeoutError } from "@async-timer/core";
+import {
+  type TickContext,
+  Timer,
+  TimerCancelledError,
+  TimerStateError,
+  TimerTimeoutError,
+} from "@async-timer/core";
 import { initialState, step, type TimerEvent, type TimerState } from "@async-timer/core/machine";
 import fc from "fast-check";
 import {
@@ -138,16 +144,21 @@ function near(actual: number | undefined, expected: number, tolerance: number): 
   return actual !== undefined && Math.abs(actual - expected) <= tolerance + 1e-6;
 }
 
-/** Reads `feed` the way `behaviour` says; resolves with how many values it shed itself. */
+/**
+ * Reads `feed` the way `behaviour` says; resolves with how many values it shed itself. `queued`,
+ * when given, records the most values the feed held after a read.
+ */
 async function consume(
   harness: TimeHarness,
   feed: AsyncIterable<number> & { qsize?: number; dropOldest?(n: number): number },
   behaviour: ConsumerBehaviour,
   received: number[],
+  queued?: { most: number },
 ): Promise<number> {
   let shed = 0;
   for await (const value of feed) {
     received.push(value);
+    if (queued !== undefined) queued.most = Math.max(queued.most, feed.qsize ?? 0);
     if (behaviour.kind === "shedding" && feed.qsize !== undefined && feed.qsize > behaviour.above) {
       shed += feed.dropOldest?.(feed.qsize - 1) ?? 0;
     }
@@ -446,7 +457,7 @@ const subscriptionCompleteness: Invariant = {
 const boundedDropOldest: Invariant = {
   name: "bounded-drop-oldest",
   description:
-    "Whatever the consumer (fast, slow, bounded, shedding load), a subscription keeps the newest values: received values are in order, received + droppedCount = produced, the newest is delivered, and each overflow drop logs a warn line.",
+    "Whatever the consumer (fast, slow, bounded, shedding load), a subscription keeps the newest values: it never holds more than maxsize, received values are in order, received + droppedCount = produced, the newest is delivered, and each overflow drop logs a warn line.",
   property: (make) =>
     onHarness(
       make,
@@ -457,11 +468,16 @@ const boundedDropOldest: Invariant = {
         const maxsize = behaviour.kind === "bounded" ? behaviour.maxsize : 0;
         const feed = timer.subscribe({ maxsize });
         const received: number[] = [];
-        const done = consume(harness, feed, behaviour, received);
+        const queued = { most: 0 };
+        const done = consume(harness, feed, behaviour, received, queued);
         await advanceTo(harness, 8000);
         await stop(harness, timer);
         const shed = await runUntil(harness, done);
         const produced = log.values.length;
+        check(
+          maxsize === 0 || queued.most <= maxsize,
+          () => `held ${queued.most} values with maxsize ${maxsize}`,
+        );
         check(
           received.every((n, i) => i === 0 || n > (received[i - 1] as number)),
           () => `out of order: [${received}]`,
@@ -757,8 +773,9 @@ const cancelQuiescence: Invariant = {
         anything,
         fc.array(fc.integer({ min: 0, max: 6000 }), { minLength: 1, maxLength: 3 }),
         fc.option(fc.integer({ min: 1, max: 6 }), { nil: undefined }),
+        fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 2000 })),
       ],
-      async (harness, spec, script, cancelTimes, insideTick) => {
+      async (harness, spec, script, cancelTimes, insideTick, lag) => {
         let onCancel = 0;
         const log = new TickLog();
         const inner = scriptedTarget(harness, script, log);
@@ -766,7 +783,9 @@ const cancelQuiescence: Invariant = {
         const timer: Timer<number> = new Timer(
           `${spec.delay}ms`,
           (context) => {
-            const result = inner(context);
+            // With a lag, the tick heeds its signal only `lag` ms after the abort — the case
+            // where cancel() has something to wait for.
+            const result = lag === 0 ? inner(context) : slowToAbort(harness, context, lag, inner);
             if (log.ticks.length === insideTick) insideCall = timer.cancel();
             return result;
           },
@@ -776,18 +795,18 @@ const cancelQuiescence: Invariant = {
           }),
         );
         begin(timer, log);
-        const resolved: { calledAt: number; at?: number }[] = [];
+        // What each cancel() found when it resolved, checked below: a check thrown inside the
+        // callback would only reject a promise nobody awaits.
+        const resolved: { calledAt: number; at?: number; running?: boolean; inFlight?: number }[] =
+          [];
         for (const at of [...cancelTimes].sort((a, b) => a - b)) {
           await advanceTo(harness, at);
           const record: (typeof resolved)[number] = { calledAt: harness.now() };
           resolved.push(record);
           void timer.cancel().then(() => {
             record.at = harness.now();
-            check(!timer.isRunning(), () => "running after cancel() resolved");
-            check(
-              log.inFlight === 0,
-              () => `${log.inFlight} tick(s) still running when cancel() resolved`,
-            );
+            record.running = timer.isRunning();
+            record.inFlight = log.inFlight;
           });
         }
         const firstCancel = Math.min(resolved[0]?.calledAt ?? Number.POSITIVE_INFINITY);
@@ -803,6 +822,13 @@ const cancelQuiescence: Invariant = {
           resolved.every((record) => record.at !== undefined),
           () => "a cancel() never resolved",
         );
+        for (const record of resolved) {
+          check(!record.running, () => `running after cancel() resolved at ${record.at}`);
+          check(
+            record.inFlight === 0,
+            () => `${record.inFlight} tick(s) still running when cancel() resolved at ${record.at}`,
+          );
+        }
         check(
           harness.pending() === 0,
           () => `${harness.pending()} timer(s) still armed after cancel()`,
@@ -816,6 +842,38 @@ const cancelQuiescence: Invariant = {
       },
     ),
 };
+
+/** Runs `target` with a signal that aborts `lag` ms after the tick's own does. */
+function slowToAbort<R>(
+  harness: TimeHarness,
+  context: TickContext,
+  lag: number,
+  target: (context: TickContext) => R | Promise<R>,
+): R | Promise<R> {
+  const late = new AbortController();
+  const lagging = new AbortController();
+  const onAbort = () => {
+    harness.sleep(lag, lagging.signal).then(
+      () => late.abort(context.signal.reason),
+      () => {},
+    );
+  };
+  context.signal.addEventListener("abort", onAbort, { once: true });
+  const settled = () => {
+    context.signal.removeEventListener("abort", onAbort);
+    lagging.abort(); // nothing left armed once the tick is over
+  };
+  let result: R | Promise<R>;
+  try {
+    result = target({ hitCount: context.hitCount, signal: late.signal });
+  } catch (error) {
+    settled();
+    throw error;
+  }
+  if (result instanceof Promise) result.then(settled, settled);
+  else settled();
+  return result;
+}
 
 const generatorCloseOnCancel: Invariant = {
   name: "generator-close-on-cancel",
