@@ -25,6 +25,7 @@ import {
   type InvariantName,
   invariantNames,
   invariants,
+  timerModel,
 } from "../src/properties.js";
 
 const fault = vi.hoisted(() => ({ current: "none" }));
@@ -233,4 +234,21 @@ describe("the property suite catches a broken build", () => {
     expect(failure).toMatchObject({ name: "InvariantError", invariant: "join-semantics" });
     expect((failure as Error).message).toMatch(/Replay exactly: FC_SEED=42 FC_PATH="[\d:]+"/);
   });
+});
+
+describe("the model-based test catches a broken API", () => {
+  // The model checks what each call returns and the state it leaves, not timings or delivery
+  // (the invariants above cover those), so these are the faults in its reach.
+  it.each(["overlap", "stale-trigger", "stale-join", "early-wait", "no-restart"])(
+    "%s",
+    async (name) => {
+      fault.current = name;
+      const details = await fc.check(timerModel(onVirtualClock), {
+        numRuns: 300,
+        seed: 42,
+        endOnFailure: true,
+      });
+      expect(details.failed).toBe(true);
+    },
+  );
 });
