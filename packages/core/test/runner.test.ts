@@ -3,7 +3,7 @@
  * run (aborting the signal, closing generator sources) — seen through the Timer API.
  */
 import { describe, expect, it } from "vitest";
-import { type TickContext, Timer, TimerCancelledError } from "../src/index.js";
+import { type Logger, type TickContext, Timer, TimerCancelledError } from "../src/index.js";
 import { clock, deferred, recordingLogger, sleep, track, VirtualClock } from "./helpers.js";
 
 describe("the mailbox", () => {
@@ -235,19 +235,7 @@ describe("closing sources", () => {
   it("a closing that never ends does not keep cancel({ timeout }) waiting, nor touch the next run", async () => {
     const c = clock();
     const logger = recordingLogger();
-    let run = 0;
-    const timer = new Timer(
-      1,
-      async function* () {
-        const mine = ++run;
-        try {
-          for (;;) yield mine;
-        } finally {
-          if (mine === 1) await new Promise(() => {}); // never finishes closing
-        }
-      },
-      { driver: c, logger },
-    ).start();
+    const timer = firstRunNeverCloses(c, logger).start();
     await c.advance(1);
     const cancelled = track(timer.cancel({ timeout: 2 }));
     await c.advance(1);
@@ -257,31 +245,14 @@ describe("closing sources", () => {
     expect(cancelled.state).toBe("resolved");
     expect(await c.runUntil(timer.join())).toBe(2);
     // The closing is given up and said so; nothing of the new run was abandoned.
-    expect(logger.at("warn")).toEqual([
-      "[async-timer] cancel() timed out; the generator source has not finished closing (its return() has not settled)",
-    ]);
+    expect(logger.at("warn")).toEqual([CLOSING_GIVEN_UP]);
     await c.runUntil(timer.cancel({ timeout: 1 }));
   });
 
   it("a timed-out wait for a closing never abandons a later run's tick", async () => {
     const c = clock();
     const logger = recordingLogger();
-    let run = 0;
-    const timer = new Timer(
-      1,
-      async function* () {
-        const mine = ++run;
-        try {
-          for (;;) {
-            await sleep(c, mine === 1 ? 500 : 5000);
-            yield mine;
-          }
-        } finally {
-          if (mine === 1) await new Promise(() => {}); // never finishes closing
-        }
-      },
-      { driver: c, logger },
-    ).start();
+    const timer = firstRunNeverCloses(c, logger, (run) => (run === 1 ? 500 : 5000)).start();
     await c.advance(0.25);
     const first = track(timer.cancel({ timeout: 2 })); // waits for tick 1, then for the closing
     await c.advance(0.5);
@@ -290,14 +261,42 @@ describe("closing sources", () => {
     const second = track(timer.cancel());
     await c.advance(1.5);
     expect(first.state).toBe("resolved");
-    expect(logger.at("warn")).toEqual([
-      "[async-timer] cancel() timed out; the generator source has not finished closing (its return() has not settled)",
-    ]);
+    expect(logger.at("warn")).toEqual([CLOSING_GIVEN_UP]);
     expect(second.state).toBe("pending"); // run 2's tick was not abandoned
     await c.advance(3.5);
     expect(second.state).toBe("resolved");
   });
 });
+
+const CLOSING_GIVEN_UP =
+  "[async-timer] cancel() timed out; the generator source has not finished closing (its return() has not settled)";
+
+/**
+ * A timer on a generator whose first run never finishes closing (its `finally` hangs); each run
+ * yields its own number, every pull taking `pullMs(run)` ms.
+ */
+function firstRunNeverCloses(
+  c: VirtualClock,
+  logger: Logger,
+  pullMs: (run: number) => number = () => 0,
+): Timer<number> {
+  let run = 0;
+  return new Timer(
+    1,
+    async function* () {
+      const mine = ++run;
+      try {
+        for (;;) {
+          if (pullMs(mine) > 0) await sleep(c, pullMs(mine));
+          yield mine;
+        }
+      } finally {
+        if (mine === 1) await new Promise(() => {});
+      }
+    },
+    { driver: c, logger },
+  );
+}
 
 describe("abandoned ticks", () => {
   it("an abandoned tick that settles late does not confuse the tick in flight", async () => {
