@@ -67,7 +67,13 @@ export class TimerGroup implements Iterable<Timer<any>>, AsyncDisposable {
       if (typeof (timers as Iterable<unknown>)?.[Symbol.iterator] !== "function") {
         throw invalid("timers", "an iterable of Timer", timers);
       }
-      for (const timer of timers) this.add(timer);
+      let index = 0;
+      for (const timer of timers) {
+        // Named as the caller wrote it: the constructor was called, not add().
+        if (!isTimerLike(timer)) throw invalid(`timers[${index}]`, "a Timer", timer);
+        this.add(timer);
+        index++;
+      }
     }
   }
 
@@ -151,8 +157,11 @@ export class TimerGroup implements Iterable<Timer<any>>, AsyncDisposable {
    * `timeout`, rejects with `TimerTimeoutError` if they are not all done in time.
    */
   trigger(options?: { timeout?: WaitOptions["timeout"] }): Promise<MemberValue[]> {
+    checkOptions(options, "trigger(options): options");
     const timeout =
-      options?.timeout === undefined ? undefined : toMilliseconds(options.timeout, "timeout");
+      options?.timeout === undefined
+        ? undefined
+        : toMilliseconds(options.timeout, "trigger(options): timeout");
     const all = Promise.all(
       this.#timers.map((timer) => timer.trigger().then((value): MemberValue => [timer, value])),
     );

@@ -584,7 +584,9 @@ function formatSeconds(ms: number): string {
 
 function readTimeout(options: CancelOptions | undefined, method: string): number | undefined {
   checkOptions(options, `${method}(options): options`);
-  return options?.timeout === undefined ? undefined : toMilliseconds(options.timeout, "timeout");
+  return options?.timeout === undefined
+    ? undefined
+    : toMilliseconds(options.timeout, `${method}(options): timeout`);
 }
 
 function readCount(value: unknown, argument: string): number | undefined {
@@ -597,8 +599,8 @@ function readWait(options: WaitOptions | undefined): {
   timeout: number | undefined;
 } {
   return {
-    hitCount: readCount(options?.hitCount, "hitCount"),
-    hits: readCount(options?.hits, "hits"),
+    hitCount: readCount(options?.hitCount, "wait(options): hitCount"),
+    hits: readCount(options?.hits, "wait(options): hits"),
     timeout: readTimeout(options, "wait"),
   };
 }

@@ -16,7 +16,17 @@ describe("TimerGroup, more", () => {
     for (const bad of [noStart, noCancel, noIsRunning, null, 5]) {
       expect(() => group.add(bad as never)).toThrow(/^add\(timer\): timer must be a Timer; got /);
     }
-    expect(() => group.trigger({ timeout: -1 })).toThrow(/^timeout must be a non-negative/);
+    expect(() => group.trigger({ timeout: -1 })).toThrow(
+      /^trigger\(options\): timeout must be a non-negative/,
+    );
+    expect(() => group.trigger(5 as never)).toThrow(
+      new TypeError("trigger(options): options must be an object; got 5"),
+    );
+    // A bad member given to the constructor is named as the caller wrote it.
+    const member = new Timer(1, () => 1, { driver: clock() });
+    expect(() => new TimerGroup([member, 1 as never])).toThrow(
+      new TypeError("timers[1] must be a Timer; got 1"),
+    );
   });
 
   it("holds a timer once, however often it is added", () => {

@@ -148,14 +148,16 @@ describe("bad arguments throw at the call that received them", () => {
   it("wait, cancel and trigger throw synchronously for bad arguments, although they return promises", () => {
     const timer = new Timer(1, target, { driver: c });
     expect(() => timer.wait({ hitCount: -1 })).toThrow(
-      new RangeError("hitCount must be a non-negative integer; got -1"),
+      new RangeError("wait(options): hitCount must be a non-negative integer; got -1"),
     );
     expect(() => timer.wait({ hits: 0.5 })).toThrow(
-      /^hits must be a non-negative integer; got 0.5/,
+      /^wait\(options\): hits must be a non-negative integer; got 0.5/,
     );
     expect(() => timer.wait({ hits: "2" as never })).toThrow(TypeError);
-    expect(() => timer.wait({ timeout: -1 })).toThrow(/^timeout must be/);
-    expect(() => timer.cancel({ timeout: Number.NaN })).toThrow(/^timeout .*NaN/);
+    expect(() => timer.wait({ timeout: -1 })).toThrow(/^wait\(options\): timeout must be/);
+    expect(() => timer.cancel({ timeout: Number.NaN })).toThrow(
+      /^cancel\(options\): timeout .*NaN/,
+    );
     expect(() => timer.cancel(3 as never)).toThrow(/^cancel\(options\): options must be an object/);
   });
 });
@@ -277,7 +279,7 @@ describe("every kind of bad option value, with the exact message", () => {
       'wait(options): options must be an object; got "x"',
     );
     expect(() => timer.wait({ hitCount: "1" as never })).toThrow(
-      'hitCount must be a number; got "1"',
+      'wait(options): hitCount must be a number; got "1"',
     );
     expect(() => timer.cancel(null as never)).toThrow(
       "cancel(options): options must be an object; got null",

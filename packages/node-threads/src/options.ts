@@ -50,7 +50,9 @@ export function readOptions(options: TimerControlOptions | undefined, method: st
     throw new TypeError(`${method}(options): options must be an object; got ${describe(options)}`);
   }
   const timeoutMs =
-    options.timeout === undefined ? undefined : toMilliseconds(options.timeout, "timeout");
+    options.timeout === undefined
+      ? undefined
+      : toMilliseconds(options.timeout, `${method}(options): timeout`);
   const generation = options.generation;
   if (generation !== undefined) {
     if (typeof generation !== "number") {

@@ -133,7 +133,9 @@ describe("bad arguments", () => {
     expect(() => shareTimer(timer, 5 as never)).toThrow(TypeError);
     const here = openTimer(shareTimer(timer));
     // Checked before anything else, so even on the owner thread.
-    expect(() => here.cancelSync({ timeout: -1 })).toThrow(/timeout must be .*got -1/);
+    expect(() => here.cancelSync({ timeout: -1 })).toThrow(
+      /^cancelSync\(options\): timeout must be .*got -1/,
+    );
     expect(() => here.triggerSync({ timeout: "soon" as never })).toThrow(RangeError);
     expect(() => here.cancelSync({ generation: 1.5 })).toThrow(
       /generation must be a non-negative integer; got 1.5/,
