@@ -1,5 +1,6 @@
-import type { Duration } from "./duration.js";
-import type { TimerOptions } from "./options.js";
+import { checkOptions, invalid } from "./check.js";
+import { type Duration, toMilliseconds } from "./duration.js";
+import { resolveOptions, type TimerOptions } from "./options.js";
 import type { TargetFunction, TickValue } from "./target.js";
 import { Timer } from "./timer.js";
 
@@ -40,9 +41,31 @@ export function every(
   delay: Duration,
   options?: TimerOptions<any>,
 ): <F extends TargetFunction<any>>(fn: F) => EveryTimer<F> {
+  // Checked here, where they were given, not later when a timer is made from them.
+  toMilliseconds(delay, "delay");
+  const shared = reusable(options);
+  resolveOptions(shared);
   return <F extends TargetFunction<any>>(fn: F): EveryTimer<F> => {
-    const timer = new Timer(delay, fn, options) as EveryTimer<F>;
+    if (typeof fn !== "function") throw invalid("every(delay)(fn): fn", "a function", fn);
+    const timer = new Timer(delay, fn, shared) as EveryTimer<F>;
     Object.defineProperty(timer, "func", { value: fn, enumerable: true });
     return timer;
   };
+}
+
+/**
+ * `options` with `cancelOn` read into an array: it is read once here to check it and again for
+ * every timer made, and a generator can be read only once.
+ */
+function reusable(options: TimerOptions<any> | undefined): TimerOptions<any> | undefined {
+  checkOptions(options);
+  const cancelOn = options?.cancelOn;
+  if (
+    typeof cancelOn !== "object" ||
+    cancelOn === null ||
+    typeof (cancelOn as Iterable<unknown>)[Symbol.iterator] !== "function"
+  ) {
+    return options; // absent, or not an iterable object: resolveOptions says what is wrong
+  }
+  return { ...options, cancelOn: [...(cancelOn as Iterable<PromiseLike<unknown> | AbortSignal>)] };
 }

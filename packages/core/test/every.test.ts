@@ -26,8 +26,38 @@ describe("every()", () => {
     await timer.cancel();
   });
 
-  it("checks its arguments when the timer is made", () => {
-    expect(() => every(-1)(() => 1)).toThrow(RangeError);
-    expect(() => every(1)(42 as never)).toThrow(TypeError);
+  it("checks delay and options when it is called, and fn when the timer is made", () => {
+    expect(() => every(-1)).toThrow(
+      new RangeError("delay must be a non-negative, finite duration in seconds; got -1"),
+    );
+    expect(() => every(1, { jitter: 2 })).toThrow(
+      new RangeError("jitter must be a fraction in [0, 1]; got 2"),
+    );
+    expect(() => every(1, { cancelOn: "soon" as never })).toThrow(
+      'cancelOn must be an iterable of promises or AbortSignals; got "soon"',
+    );
+    expect(() => every(1)(42 as never)).toThrow(
+      new TypeError("every(delay)(fn): fn must be a function; got 42"),
+    );
+  });
+
+  it("applies a cancelOn given as a generator to every timer it makes", async () => {
+    const c = clock();
+    let stop!: () => void;
+    const stopped = new Promise<void>((resolve) => {
+      stop = resolve;
+    });
+    const everySecond = every(1, {
+      driver: c,
+      cancelOn: (function* () {
+        yield stopped;
+      })(),
+    });
+    const first = everySecond(() => 1).start();
+    const second = everySecond(() => 2).start();
+    stop();
+    await c.settle();
+    expect(first.isRunning()).toBe(false);
+    expect(second.isRunning()).toBe(false);
   });
 });
