@@ -11,6 +11,23 @@ const settled = async <T>(promise: Promise<T>) =>
 
 const run = (): RunRecord => ({ ended: false, failure: undefined });
 
+/** A `wait({ hitCount: until })` as the timer registers it, with spies for its callbacks. */
+const countWaiter = (until: number) => ({
+  kind: "count" as const,
+  until,
+  resolve: vi.fn(),
+  reject: vi.fn(),
+  cancelTimeout: vi.fn(),
+});
+
+/** A `wait()` for the end of the run, with spies for its callbacks. */
+const stopWaiter = () => ({
+  kind: "stop" as const,
+  resolve: vi.fn(),
+  reject: vi.fn(),
+  cancelTimeout: vi.fn(),
+});
+
 describe("Fanout", () => {
   it("publish settles joins, iterators, due triggers and met counts, and keeps the rest", async () => {
     const fanout = new Fanout<string>();
@@ -19,26 +36,9 @@ describe("Fanout", () => {
     const next = iterator.next();
     const now = fanout.trigger(1);
     const later = fanout.trigger(2);
-    const met = {
-      kind: "count" as const,
-      until: 1,
-      resolve: vi.fn(),
-      reject: vi.fn(),
-      cancelTimeout: vi.fn(),
-    };
-    const unmet = {
-      kind: "count" as const,
-      until: 5,
-      resolve: vi.fn(),
-      reject: vi.fn(),
-      cancelTimeout: vi.fn(),
-    };
-    const stop = {
-      kind: "stop" as const,
-      resolve: vi.fn(),
-      reject: vi.fn(),
-      cancelTimeout: vi.fn(),
-    };
+    const met = countWaiter(1);
+    const unmet = countWaiter(5);
+    const stop = stopWaiter();
     fanout.add(met);
     fanout.add(unmet);
     fanout.add(stop);
@@ -71,19 +71,8 @@ describe("Fanout", () => {
     const join = settled(fanout.join());
     const due = settled(fanout.trigger(3));
     const later = fanout.trigger(4);
-    const count = {
-      kind: "count" as const,
-      until: 9,
-      resolve: vi.fn(),
-      reject: vi.fn(),
-      cancelTimeout: vi.fn(),
-    };
-    const stop = {
-      kind: "stop" as const,
-      resolve: vi.fn(),
-      reject: vi.fn(),
-      cancelTimeout: vi.fn(),
-    };
+    const count = countWaiter(9);
+    const stop = stopWaiter();
     const iterator = new TimerIterator<number>(fanout as Fanout<unknown>, record);
     const next = iterator.next();
     fanout.add(count);
@@ -111,12 +100,7 @@ describe("Fanout", () => {
     const busyIterator = new TimerIterator<number>(fanout as Fanout<unknown>, record);
     const pending = settled(waitingIterator.next());
     const trigger = settled(fanout.trigger(8));
-    const stop = {
-      kind: "stop" as const,
-      resolve: vi.fn(),
-      reject: vi.fn(),
-      cancelTimeout: vi.fn(),
-    };
+    const stop = stopWaiter();
     fanout.add(stop);
     const error = new Error("fatal");
     fanout.fail(2, error, true, record);
@@ -138,19 +122,8 @@ describe("Fanout", () => {
     const fanout = new Fanout<string>();
     const join = settled(fanout.join());
     const trigger = settled(fanout.trigger(1));
-    const count = {
-      kind: "count" as const,
-      until: 9,
-      resolve: vi.fn(),
-      reject: vi.fn(),
-      cancelTimeout: vi.fn(),
-    };
-    const stop = {
-      kind: "stop" as const,
-      resolve: vi.fn(),
-      reject: vi.fn(),
-      cancelTimeout: vi.fn(),
-    };
+    const count = countWaiter(9);
+    const stop = stopWaiter();
     const iterator = new TimerIterator<string>(fanout as Fanout<unknown>, run());
     const next = iterator.next();
     fanout.add(count);
