@@ -67,13 +67,9 @@ export class TimerGroup implements Iterable<Timer<any>>, AsyncDisposable {
       if (typeof (timers as Iterable<unknown>)?.[Symbol.iterator] !== "function") {
         throw invalid("timers", "an iterable of Timer", timers);
       }
+      // A bad member is named as the caller wrote it: the constructor was called, not add().
       let index = 0;
-      for (const timer of timers) {
-        // Named as the caller wrote it: the constructor was called, not add().
-        if (!isTimerLike(timer)) throw invalid(`timers[${index}]`, "a Timer", timer);
-        this.add(timer);
-        index++;
-      }
+      for (const timer of timers) this.#admit(timer, `timers[${index++}]`);
     }
   }
 
@@ -89,13 +85,16 @@ export class TimerGroup implements Iterable<Timer<any>>, AsyncDisposable {
 
   /** Adds `timer` (once) and returns it; starts it if the group is active and it is not running. */
   add<T>(timer: Timer<T>): Timer<T> {
-    // Duck-typed, not `instanceof`: two installed copies of core must still mix.
-    if (!isTimerLike(timer)) {
-      throw invalid("add(timer): timer", "a Timer", timer);
-    }
-    if (!this.#timers.includes(timer)) this.#timers.push(timer);
+    this.#admit(timer, "add(timer): timer");
     if (this.#active && !timer.isRunning()) timer.start();
     return timer;
+  }
+
+  /** Makes `timer` a member, once; if it is not a timer, the error names it `argument`. */
+  #admit(timer: unknown, argument: string): void {
+    // Duck-typed, not `instanceof`: two installed copies of core must still mix.
+    if (!isTimerLike(timer)) throw invalid(argument, "a Timer", timer);
+    if (!this.#timers.includes(timer)) this.#timers.push(timer);
   }
 
   /**
