@@ -1,10 +1,10 @@
+import { type CancelOptions, readTimeout, readWait, type WaitOptions } from "./call-options.js";
 import { checkOptional, checkOptions, invalid } from "./check.js";
 import { armDeadline } from "./driver.js";
-import { toMilliseconds } from "./duration.js";
 import { TimerTimeoutError } from "./errors.js";
-import { consoleLogger, type Logger, writeLog } from "./logger.js";
+import { type Logger, readLogger, writeLog } from "./logger.js";
 import { realDriver } from "./real-driver.js";
-import type { CancelOptions, Timer, WaitOptions } from "./timer.js";
+import type { Timer } from "./timer.js";
 
 /**
  * Options of `new TimerGroup(timers, options)`.
@@ -62,7 +62,7 @@ export class TimerGroup implements Iterable<Timer<any>>, AsyncDisposable {
     checkOptions(options);
     checkOptional(options?.name, "string", "name");
     this.name = options?.name;
-    this.#logger = options?.logger ?? consoleLogger;
+    this.#logger = readLogger(options?.logger);
     if (timers !== undefined) {
       if (typeof (timers as Iterable<unknown>)?.[Symbol.iterator] !== "function") {
         throw invalid("timers", "an iterable of Timer", timers);
@@ -125,8 +125,13 @@ export class TimerGroup implements Iterable<Timer<any>>, AsyncDisposable {
   }
 
   /** Cancels every member concurrently; resolves when all have, logging (not throwing) failures. */
-  async cancel(options?: CancelOptions): Promise<void> {
+  cancel(options?: CancelOptions): Promise<void> {
+    readTimeout(options, "cancel"); // bad options throw here, before any member is touched
     this.#active = false;
+    return this.#cancelAll(options);
+  }
+
+  async #cancelAll(options: CancelOptions | undefined): Promise<void> {
     const results = await Promise.allSettled(this.#timers.map((timer) => timer.cancel(options)));
     results.forEach((result, index) => {
       if (result.status === "rejected") {
@@ -146,6 +151,7 @@ export class TimerGroup implements Iterable<Timer<any>>, AsyncDisposable {
    * member order. The timeout bounds the whole group (every member waits against it at once).
    */
   wait(options?: WaitOptions): Promise<MemberValue[]> {
+    readWait(options); // checked here too, so a group with no members refuses what they would
     return Promise.all(
       this.#timers.map((timer) => timer.wait(options).then((value): MemberValue => [timer, value])),
     );
@@ -156,11 +162,7 @@ export class TimerGroup implements Iterable<Timer<any>>, AsyncDisposable {
    * `timeout`, rejects with `TimerTimeoutError` if they are not all done in time.
    */
   trigger(options?: { timeout?: WaitOptions["timeout"] }): Promise<MemberValue[]> {
-    checkOptions(options, "trigger(options): options");
-    const timeout =
-      options?.timeout === undefined
-        ? undefined
-        : toMilliseconds(options.timeout, "trigger(options): timeout");
+    const timeout = readTimeout(options, "trigger");
     const all = Promise.all(
       this.#timers.map((timer) => timer.trigger().then((value): MemberValue => [timer, value])),
     );

@@ -12,6 +12,7 @@
  *
  * @packageDocumentation
  */
+export type { CancelOptions, WaitOptions } from "./call-options.js";
 export { armDeadline, type Driver, type WakeHandle } from "./driver.js";
 export type { Duration, DurationUnit } from "./duration.js";
 export { toMilliseconds } from "./duration.js";
@@ -24,4 +25,4 @@ export { realDriver } from "./real-driver.js";
 export type { Mode } from "./schedule.js";
 export { type SubscribeOptions, Subscription } from "./subscription.js";
 export type { Target, TargetFunction, TickContext, TickValue } from "./target.js";
-export { type CancelOptions, Timer, type TimerObserver, type WaitOptions } from "./timer.js";
+export { Timer, type TimerObserver } from "./timer.js";

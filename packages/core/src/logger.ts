@@ -1,3 +1,5 @@
+import { invalid } from "./check.js";
+
 /**
  * Where a timer writes its log lines. Console-, pino- and winston-shaped objects all fit: each
  * method is called with one message string, plus the error for error-level lines.
@@ -42,6 +44,15 @@ export const consoleLogger: Logger = {
   warn: (message, ...rest) => console.warn(message, ...rest),
   error: (message, ...rest) => console.error(message, ...rest),
 };
+
+/** The `logger` option of a timer or a group, checked; the console logger if not given. */
+export function readLogger(logger: unknown): Logger {
+  if (logger === undefined) return consoleLogger;
+  if (typeof logger !== "object" || logger === null) {
+    throw invalid("logger", "an object with debug/info/warn/error methods", logger);
+  }
+  return logger as Logger;
+}
 
 /**
  * Writes one line, prefixed with `[async-timer]` and the owner's name. A logger that throws, or

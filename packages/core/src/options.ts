@@ -1,7 +1,7 @@
 import { checkOptional, checkOptions, invalid } from "./check.js";
 import type { Driver } from "./driver.js";
 import { type Duration, toMilliseconds } from "./duration.js";
-import { consoleLogger, type Logger } from "./logger.js";
+import { type Logger, readLogger } from "./logger.js";
 import type { Mode } from "./schedule.js";
 import { isThenable } from "./target.js";
 import type { Timer } from "./timer.js";
@@ -86,9 +86,7 @@ export function resolveOptions<T>(options: TimerOptions<T> | undefined): Resolve
   checkOptional(name, "string", "name");
   checkOptional(onError, "function", "onError");
   checkOptional(onCancel, "function", "onCancel");
-  if (logger !== undefined && (typeof logger !== "object" || logger === null)) {
-    throw invalid("logger", "an object with debug/info/warn/error methods", logger);
-  }
+  const checkedLogger = readLogger(logger);
   if (driver !== undefined && typeof driver?.setWake !== "function") {
     throw invalid("driver", "an implementation of the Driver interface", driver);
   }
@@ -101,7 +99,7 @@ export function resolveOptions<T>(options: TimerOptions<T> | undefined): Resolve
     cancelOn: readCancelOn(options.cancelOn, options.signal),
     onError,
     onCancel,
-    logger: logger ?? consoleLogger,
+    logger: checkedLogger,
     start: options.start === true,
     unref: options.unref === true,
     driver,

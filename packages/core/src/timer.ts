@@ -1,3 +1,4 @@
+import { type CancelOptions, readTimeout, readWait, type WaitOptions } from "./call-options.js";
 import { checkCount, checkOptional, checkOptions, invalid } from "./check.js";
 import { armDeadline, type Driver } from "./driver.js";
 import { type Duration, toMilliseconds } from "./duration.js";
@@ -24,28 +25,6 @@ import {
 import { classifyTarget, isThenable, type Target } from "./target.js";
 
 /**
- * Options of {@link Timer.wait}.
- *
- * @example
- * ```ts
- * await timer.wait({ hitCount: 1, timeout: "10s" }); // the first tick, within 10 s
- * await timer.wait({ hits: 3 });                      // three more ticks
- * await timer.wait({ timeout: 60 });                  // until it stops, or a minute
- * ```
- */
-export interface WaitOptions {
-  /** Resolve when `hitCount` reaches this absolute count (wins over `hits`). */
-  hitCount?: number;
-  /** Resolve after this many more successful ticks. */
-  hits?: number;
-  /**
-   * With a condition: reject with `TimerTimeoutError` if it is not met in time. Without one:
-   * stop waiting after it and resolve with the last value.
-   */
-  timeout?: Duration;
-}
-
-/**
  * What {@link Timer.observe} reports, synchronously, as it happens — for integrations that
  * mirror a timer's state (metrics, `@async-timer/node-threads`). Every callback is optional; one
  * that throws is logged and never breaks the timer.
@@ -68,19 +47,6 @@ export interface TimerObserver<T> {
   ended?(reason: "cancel" | "error" | "exhausted"): void;
   /** `setDelay()` changed the delay to `seconds`. */
   delayed?(seconds: number): void;
-}
-
-/**
- * Options of {@link Timer.cancel}.
- *
- * @example
- * ```ts
- * await timer.cancel({ timeout: "5s" }); // give a stuck tick 5 s, then move on
- * ```
- */
-export interface CancelOptions {
-  /** Wait at most this long for the in-flight tick to settle; then resolve and log it as abandoned. */
-  timeout?: Duration;
 }
 
 const ENDED: RunRecord = Object.freeze({ ended: true, failure: undefined }) as RunRecord;
@@ -580,27 +546,4 @@ function noop(): void {}
 
 function formatSeconds(ms: number): string {
   return `${Number((ms / 1000).toFixed(3))}s`;
-}
-
-function readTimeout(options: CancelOptions | undefined, method: string): number | undefined {
-  checkOptions(options, `${method}(options): options`);
-  return options?.timeout === undefined
-    ? undefined
-    : toMilliseconds(options.timeout, `${method}(options): timeout`);
-}
-
-function readCount(value: unknown, argument: string): number | undefined {
-  return value === undefined ? undefined : checkCount(value, argument);
-}
-
-function readWait(options: WaitOptions | undefined): {
-  hitCount: number | undefined;
-  hits: number | undefined;
-  timeout: number | undefined;
-} {
-  return {
-    hitCount: readCount(options?.hitCount, "wait(options): hitCount"),
-    hits: readCount(options?.hits, "wait(options): hits"),
-    timeout: readTimeout(options, "wait"),
-  };
 }

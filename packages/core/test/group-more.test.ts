@@ -29,6 +29,34 @@ describe("TimerGroup, more", () => {
     );
   });
 
+  it("refuses bad wait() and cancel() options at the call, with or without members", async () => {
+    const empty = new TimerGroup().start();
+    const member = new Timer(1, () => 1, { driver: clock() });
+    const full = new TimerGroup([member]).start();
+    for (const group of [empty, full]) {
+      expect(() => group.wait({ hits: -1 })).toThrow(
+        new RangeError("wait(options): hits must be a non-negative integer; got -1"),
+      );
+      expect(() => group.wait({ hitCount: 1.5 })).toThrow(/^wait\(options\): hitCount must be/);
+      expect(() => group.wait({ timeout: "soon" as never })).toThrow(
+        /^wait\(options\): timeout must be a number of seconds or a string like/,
+      );
+      // Thrown, not rejected, and the group is left as it was: nothing was cancelled.
+      expect(() => group.cancel({ timeout: Number.NaN })).toThrow(
+        /^cancel\(options\): timeout must be a non-negative, finite duration in seconds; got NaN$/,
+      );
+      expect(() => group.cancel(7 as never)).toThrow(
+        new TypeError("cancel(options): options must be an object; got 7"),
+      );
+      expect(group.isRunning()).toBe(true);
+    }
+    expect(member.isRunning()).toBe(true);
+    await full.cancel();
+    expect(() => new TimerGroup([], { logger: "console" as never })).toThrow(
+      new TypeError('logger must be an object with debug/info/warn/error methods; got "console"'),
+    );
+  });
+
   it("holds a timer once, however often it is added", () => {
     const c = clock();
     const timer = new Timer(1, () => 1, { driver: c });
