@@ -9,6 +9,7 @@ interface RuntimeTimeout {
 }
 
 type SetTimeout = (callback: () => void, ms: number) => unknown;
+type ClearTimeout = (handle: unknown) => void;
 
 /**
  * One timer's wake. The same object is re-armed tick after tick: when the delay is unchanged
@@ -21,6 +22,12 @@ class RealWake {
   /** The whole-millisecond delay the handle was armed with; -1 while a long sleep is in pieces. */
   delay = -1;
   armedWith: SetTimeout | undefined = undefined;
+  /**
+   * The `clearTimeout` of the same timer API: fake timers installed or removed between arming
+   * and clearing would otherwise be handed a handle they did not make, and ignore it — leaving a
+   * real timeout armed that keeps the process alive after `cancel()`.
+   */
+  clearWith: ClearTimeout | undefined = undefined;
 }
 
 // Every global is looked up at call time, never captured at import: a test that installs
@@ -41,6 +48,7 @@ function arm(wake: RealWake, delay: number, callback: () => void, unref: boolean
   wake.handle = handle;
   wake.delay = delay;
   wake.armedWith = setTimeout;
+  wake.clearWith = globalThis.clearTimeout as ClearTimeout;
 }
 
 function unrefHandle(handle: unknown): void {
@@ -87,8 +95,8 @@ export const realDriver: Driver = {
     return handle;
   },
   clearWake(handle: WakeHandle): void {
-    if (!(handle instanceof RealWake)) return;
-    globalThis.clearTimeout(handle.handle as Parameters<typeof clearTimeout>[0]);
+    if (!(handle instanceof RealWake) || handle.clearWith === undefined) return;
+    handle.clearWith(handle.handle);
     handle.delay = -1; // a cleared Timeout is not refreshed: arm a new one next time
   },
 };

@@ -23,6 +23,19 @@ describe("under @sinonjs/fake-timers", () => {
     expect(clock.countTimers()).toBe(0);
   });
 
+  it("a timer armed on real timers and cancelled under fake ones leaves no real timeout behind", async () => {
+    // Five seconds, not an hour: were the bug back, the leaked timeout would hold the run no longer.
+    const timer = new Timer(5, () => 1).start();
+    await timer.wait({ hitCount: 1 }); // now sleeping on a real setTimeout
+    const before = process.getActiveResourcesInfo().filter((name) => name === "Timeout").length;
+    clock = FakeTimers.install(); // sinon's default: a fake clearTimeout ignores native handles
+    await timer.cancel();
+    clock.uninstall();
+    clock = undefined;
+    const after = process.getActiveResourcesInfo().filter((name) => name === "Timeout").length;
+    expect(after).toBe(before - 1);
+  });
+
   it("keeps fixed_rate slots and skips, with trigger re-anchoring", async () => {
     clock = FakeTimers.install();
     const starts: number[] = [];

@@ -90,6 +90,16 @@ describe("realDriver", () => {
     expect(replaced).toHaveBeenCalledTimes(1);
   });
 
+  it("clears a handle with the clearTimeout of the API that armed it, even if replaced since", () => {
+    const fake = fakeTimers(1000);
+    const handle = realDriver.setWake(1010, () => {}, false);
+    const laterClear = vi.fn();
+    vi.stubGlobal("clearTimeout", laterClear); // e.g. fake timers installed after start()
+    realDriver.clearWake(handle);
+    expect(fake.cleared).toEqual([fake.handles[0]]);
+    expect(laterClear).not.toHaveBeenCalled();
+  });
+
   it("splits a sleep longer than setTimeout can hold and wakes only at the end", () => {
     const fake = fakeTimers(0);
     const max = 2 ** 31 - 1;
