@@ -127,6 +127,8 @@ export class Runner<O> {
   /** The last wake's handle after it fired, offered back to the driver to re-arm. */
   #spent: WakeHandle | undefined;
   #wakeRun = 0;
+  /** Moved on whenever the wake is cleared or re-armed, so a pending `wakeSoon` knows it is stale. */
+  #soon = 0;
 
   /** Effects of events raised while performing; made on first need. */
   #queue: Effect[] | undefined;
@@ -247,10 +249,14 @@ export class Runner<O> {
           this.#spent = undefined;
           break;
         case "wakeSoon": {
-          // Never cleared: a later run's token makes the machine ignore it, and within a run
-          // nothing else is armed before it fires (the machine emits one wake at a time).
+          // A microtask cannot be cancelled, so clearing the wake moves a counter on and a
+          // cleared one sees that it is stale: start() then trigger() in one turn must not
+          // leave two wakes behind.
           const run = effect.run;
-          void Promise.resolve().then(() => this.#fire(run));
+          const soon = this.#soon;
+          void Promise.resolve().then(() => {
+            if (soon === this.#soon) this.#fire(run);
+          });
           break;
         }
         case "clearWake":
@@ -305,6 +311,7 @@ export class Runner<O> {
   }
 
   #clearWake(): void {
+    this.#soon++;
     if (this.#wake === undefined) return;
     this.driver.clearWake(this.#wake);
     this.#wake = undefined;

@@ -17,6 +17,22 @@ describe("trigger()", () => {
     await timer.cancel();
   });
 
+  it.each(["fixed_delay", "fixed_rate"] as const)(
+    "right after start() runs one tick, not two, and then sleeps the delay (%s)",
+    async (mode) => {
+      const c = clock();
+      const starts: number[] = [];
+      const timer = new Timer(10, () => starts.push(c.now()), { driver: c, mode });
+      timer.start();
+      expect(await c.runUntil(timer.trigger())).toBe(1);
+      await c.advance(5);
+      expect(starts).toEqual([0]);
+      await c.advance(5);
+      expect(starts).toEqual([0, 10_000]);
+      await timer.cancel();
+    },
+  );
+
   it("never runs the target inside the caller's stack", async () => {
     const c = clock();
     let calls = 0;
