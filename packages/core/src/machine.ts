@@ -21,14 +21,18 @@
  * `ticking` (one invocation of the target in flight): there is never more than one tick in
  * flight. A cancel while ticking leaves the tick to settle on its own (`stopping`); a start in
  * that window opens the new run but holds its first tick until the old one settles
- * (`restarting`). A failed tick waits in `deciding` while the runner asks the error policy.
+ * (`restarting`). A failed tick waits in `deciding` while the runner asks the error policy; a
+ * cancel from inside that policy (`onError`) ends the run for every caller at once but keeps the
+ * decision pending (`cancelling`), because the answer still says who receives the tick's error.
  *
  * ```text
  *            start                 wake                 succeeded / decided(continue)
  *   idle ───────────▶ sleeping ─────────▶ ticking ──────────────────────────────▶ sleeping
  *     ▲                  │ cancel            │ failed ─▶ deciding ─ decided(stop) ─▶ idle
- *     │◀─────────────────┘                   │ cancel
- *     │ settled                              ▼
+ *     │◀─────────────────┘                   │             │ cancel
+ *     │                                      │             ▼
+ *     │◀──────────────── decided ────────────┼────────  cancelling
+ *     │ settled                              ▼ cancel
  *     └──────────────────────────────── stopping ──start──▶ restarting ──settled──▶ sleeping/ticking
  * ```
  *
@@ -41,7 +45,9 @@ export type { Mode } from "./schedule.js";
 
 /**
  * Where a timer is in its life. `sleeping`, `ticking`, `deciding` and `restarting` count as
- * running; `ticking`, `stopping` and `restarting` have a tick in flight.
+ * running; `ticking`, `stopping` and `restarting` have a tick in flight. `cancelling` is a run
+ * cancelled while its error policy decides: over for every caller, nothing in flight, ending
+ * when the decision arrives.
  *
  * @example
  * ```ts
@@ -49,7 +55,14 @@ export type { Mode } from "./schedule.js";
  * const phase: Phase = state.phase; // "sleeping"
  * ```
  */
-export type Phase = "idle" | "sleeping" | "ticking" | "deciding" | "stopping" | "restarting";
+export type Phase =
+  | "idle"
+  | "sleeping"
+  | "ticking"
+  | "deciding"
+  | "cancelling"
+  | "stopping"
+  | "restarting";
 
 /**
  * Settings fixed for the life of a timer. Durations in milliseconds.
@@ -258,7 +271,7 @@ export function initialState(config: MachineConfig, delay: number): TimerState {
  * ```
  */
 export function isRunning(state: TimerState): boolean {
-  return state.phase !== "idle" && state.phase !== "stopping";
+  return state.phase !== "idle" && state.phase !== "stopping" && state.phase !== "cancelling";
 }
 
 /**
@@ -323,6 +336,8 @@ function rowOf(phase: Phase): Row {
       return TABLE.ticking;
     case "deciding":
       return TABLE.deciding;
+    case "cancelling":
+      return TABLE.cancelling;
     case "stopping":
       return TABLE.stopping;
     case "restarting":
@@ -509,8 +524,8 @@ const settledWhileRestarting: Handler<Extract<TimerEvent, { tick: number }>> = (
   return [moved(s, "sleeping"), [QUIET, { type: "wake", at: s.wakeAt, run: s.run }]];
 };
 
-/** The run ends: no tick will start; `phase` says whether one is still in flight. */
-function endRun(s: TimerState, phase: "idle" | "stopping"): Draft {
+/** The run ends: no tick will start; `phase` says whether anything is still pending. */
+function endRun(s: TimerState, phase: "idle" | "stopping" | "cancelling"): Draft {
   const next = moved(s, phase);
   next.wakeAt = Number.NaN;
   next.triggered = false;
@@ -528,10 +543,32 @@ const cancelTicking: On<"cancel"> = (s) => [
   [{ type: "end", run: s.run, reason: "cancel" }],
 ];
 
-const cancelDeciding: On<"cancel"> = (s) => [
-  endRun(s, "idle"),
-  [{ type: "end", run: s.run, reason: "cancel" }],
-];
+/**
+ * Cancel from inside the error policy: the run is over now (`isRunning()` is false), but it ends
+ * only when the decision arrives, which says who receives the tick's error — ending it here
+ * would hand every waiter a `TimerCancelledError` in place of the error that stopped the tick.
+ */
+const cancelDeciding: On<"cancel"> = (s) => [endRun(s, "cancelling"), NONE];
+
+/** The decision of a cancelled run: deliver the error as the policy says, then end the run. */
+const decidedAfterCancel: On<"decided"> = (s, e) => {
+  if (e.tick !== s.ticks) return [s, NONE];
+  const final = e.policy === "stop";
+  return [
+    moved(s, "idle"),
+    [
+      { type: "fail", tick: e.tick, error: e.error, final },
+      { type: "end", run: s.run, reason: final ? "error" : "cancel" },
+      QUIET,
+    ],
+  ];
+};
+
+const startWhileCancelling: Handler<TimerEvent> = () => {
+  throw new TimerStateError(
+    "start() was called from onError after cancel(); the run ends when onError returns, so restart it from onCancel or later",
+  );
+};
 
 const triggerSleeping: On<"trigger"> = (s, e) => {
   if (s.triggered) return [s, NONE]; // a tick is already on its way: share it
@@ -568,6 +605,7 @@ const TABLE: { readonly [P in Phase]: Row } = {
   sleeping:   { start: alreadyRunning,     cancel: cancelSleeping, trigger: triggerSleeping, setDelay, wake,         succeeded: ignore,                 failed: ignore,                 exhausted: ignore,                 decided: ignore,  abandon: ignore },
   ticking:    { start: alreadyRunning,     cancel: cancelTicking,  trigger: triggerLater,    setDelay, wake: ignore, succeeded,                         failed,                         exhausted,                         decided: ignore,  abandon: ignore },
   deciding:   { start: alreadyRunning,     cancel: cancelDeciding, trigger: triggerLater,    setDelay, wake: ignore, succeeded: ignore,                 failed: ignore,                 exhausted: ignore,                 decided,          abandon: ignore },
+  cancelling: { start: startWhileCancelling, cancel: ignore,       trigger: notRunning,      setDelay, wake: ignore, succeeded: ignore,                 failed: ignore,                 exhausted: ignore,                 decided: decidedAfterCancel, abandon: ignore },
   stopping:   { start: startWhileStopping, cancel: ignore,         trigger: notRunning,      setDelay, wake: ignore, succeeded: settledAfterEnd,        failed: settledAfterEnd,        exhausted: settledAfterEnd,        decided: ignore,  abandon: settledAfterEnd },
   restarting: { start: alreadyRunning,     cancel: cancelTicking,  trigger: triggerLater,    setDelay, wake: ignore, succeeded: settledWhileRestarting, failed: settledWhileRestarting, exhausted: settledWhileRestarting, decided: ignore,  abandon: settledWhileRestarting },
 };

@@ -190,9 +190,11 @@ export class Runner<O> {
     const inside = this.#ctx !== undefined && tickScope().current() === this.#ctx;
     this.dispatch({ type: "cancel", now: this.driver.now() });
     if (inside) return SETTLED;
-    // After a cancel, a tick still in flight can only be the ended run's.
+    // After a cancel, a tick still in flight can only be the ended run's. A run cancelled from
+    // its error policy ends when the policy answers, within this same flush: wait for that too.
     const tickPending = hasTickInFlight(this.state);
-    if (!tickPending && this.#closing === undefined) return SETTLED;
+    const deciding = this.state.phase === "cancelling";
+    if (!tickPending && !deciding && this.#closing === undefined) return SETTLED;
     const awaited = tickPending ? this.state.ticks : 0; // ticks count from 1
     return new Promise<void>((resolve) => {
       let disarm: (() => void) | undefined;
@@ -207,7 +209,7 @@ export class Runner<O> {
           resolve();
         });
       }
-      if (tickPending) {
+      if (tickPending || deciding) {
         this.#stopping ??= [];
         this.#stopping.push({ resolve: done });
       } else void this.#closing?.then(done);

@@ -418,7 +418,11 @@ export class Timer<T = unknown> implements AsyncIterable<T, undefined>, AsyncDis
   /** E.g. `Timer(db_refresh, delay=5s, fixed_rate, running, hits=3)`. */
   toString(): string {
     const state = this.#runner.state;
-    const status = isRunning(state) ? "running" : state.phase === "stopping" ? "stopping" : "idle";
+    const status = isRunning(state)
+      ? "running"
+      : state.phase === "stopping" || state.phase === "cancelling"
+        ? "stopping"
+        : "idle";
     const name = this.name === undefined ? "" : `${this.name}, `;
     return `Timer(${name}delay=${formatSeconds(state.delay)}, ${this.mode}, ${status}, hits=${state.hitCount})`;
   }

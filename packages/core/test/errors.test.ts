@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import { Timer, TimerCancelledError } from "../src/index.js";
+import { Timer, TimerCancelledError, TimerStateError } from "../src/index.js";
 import { clock, recordingLogger, track } from "./helpers.js";
 
 /** A timer whose ticks fail on the listed tick numbers (1-based). */
@@ -148,6 +148,115 @@ describe("onError", () => {
     await c.advance(2);
     expect(timer.isRunning()).toBe(false);
     await cancelled;
+  });
+});
+
+describe("onError that cancels the timer", () => {
+  /** Consumers of every kind, waiting when tick 2 fails; their outcomes once the run is over. */
+  async function outcomes(policy: "stop" | "continue" | undefined) {
+    const c = clock();
+    const isRunningInside: boolean[] = [];
+    const ended: string[] = [];
+    let cancelled: Promise<void> | undefined;
+    let joinRejectedBeforeCancelResolved = false;
+    const timer = flaky(c, [2], {
+      onError: (_error: unknown, t: Timer<number>) => {
+        cancelled = t.cancel();
+        isRunningInside.push(t.isRunning());
+        return policy;
+      },
+      onCancel: () => ended.push("onCancel"),
+    });
+    timer.observe({ ended: (reason) => ended.push(reason) });
+    const feed = timer.subscribe();
+    timer.start();
+    await c.advance(0);
+    const join = track(timer.join());
+    const wait = track(timer.wait({ hitCount: 5 }));
+    const iterate = (async () => {
+      const seen: number[] = [];
+      try {
+        for await (const value of timer) seen.push(value);
+        return { seen, error: undefined };
+      } catch (error) {
+        return { seen, error };
+      }
+    })();
+    const drain = (async () => {
+      const seen: number[] = [];
+      try {
+        for await (const value of feed) seen.push(value);
+        return { seen, error: undefined };
+      } catch (error) {
+        return { seen, error };
+      }
+    })();
+    await c.advance(1);
+    await cancelled?.then(() => {
+      joinRejectedBeforeCancelResolved = join.state === "rejected";
+    });
+    return {
+      isRunningInside,
+      ended,
+      join,
+      wait,
+      joinRejectedBeforeCancelResolved,
+      iterate: await iterate,
+      drain: await drain,
+      status: String(timer),
+    };
+  }
+
+  it.each([["stop"], [undefined]] as const)(
+    "policy %s: every consumer still receives the tick's error, not a cancellation",
+    async (policy) => {
+      const out = await outcomes(policy);
+      const boom = new Error("tick 2 failed");
+      expect(out.isRunningInside).toEqual([false]);
+      expect(out.join.error).toEqual(boom);
+      expect(out.wait.error).toEqual(boom);
+      expect(out.iterate.error).toEqual(boom);
+      expect(out.drain).toEqual({ seen: [1], error: boom });
+      expect(out.ended).toEqual(["error", "onCancel"]);
+      expect(out.joinRejectedBeforeCancelResolved).toBe(true);
+      expect(out.status).toBe("Timer(delay=1s, fixed_delay, idle, hits=1)");
+    },
+  );
+
+  it("policy continue: waiters receive the error, then the cancel ends the feeds normally", async () => {
+    const out = await outcomes("continue");
+    expect(out.join.error).toEqual(new Error("tick 2 failed"));
+    expect(out.wait.error).toEqual(new Error("tick 2 failed"));
+    expect(out.iterate.error).toBeUndefined();
+    expect(out.drain).toEqual({ seen: [1], error: undefined });
+    expect(out.ended).toEqual(["cancel", "onCancel"]);
+  });
+
+  it("a restart from onError after cancel() is refused; from onCancel it works", async () => {
+    const c = clock();
+    const refused: unknown[] = [];
+    let restarts = 0;
+    const timer = flaky(c, [1], {
+      onError: (_error: unknown, t: Timer<number>) => {
+        void t.cancel();
+        try {
+          t.start();
+        } catch (error) {
+          refused.push(error);
+        }
+      },
+      onCancel: (t: Timer<number>) => {
+        if (restarts++ === 0) t.start();
+      },
+    }).start();
+    await c.advance(0);
+    expect(refused).toEqual([
+      new TimerStateError(
+        "start() was called from onError after cancel(); the run ends when onError returns, so restart it from onCancel or later",
+      ),
+    ]);
+    expect(timer.isRunning()).toBe(true); // restarted by onCancel
+    await timer.cancel();
   });
 });
 

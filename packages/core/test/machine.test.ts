@@ -7,6 +7,7 @@ import {
   isRunning,
   type MachineConfig,
   type Phase,
+  type Policy,
   step,
   type TimerEvent,
   type TimerState,
@@ -63,7 +64,15 @@ function frozen(state: TimerState): TimerState {
 }
 
 describe("the transition table", () => {
-  const phases: Phase[] = ["idle", "sleeping", "ticking", "deciding", "stopping", "restarting"];
+  const phases: Phase[] = [
+    "idle",
+    "sleeping",
+    "ticking",
+    "deciding",
+    "cancelling",
+    "stopping",
+    "restarting",
+  ];
   const events: TimerEvent[] = [
     start(),
     cancel(),
@@ -317,20 +326,54 @@ describe("a tick that fails", () => {
     ]);
   });
 
-  it("ignores a decision that arrives after a cancel", () => {
-    const deciding = apply(ticking(), failed(1, 50)).state;
-    const cancelled = apply(deciding, cancel(60));
-    expect(cancelled.state.phase).toBe("idle");
-    expect(cancelled.effects).toEqual([{ type: "end", run: 1, reason: "cancel" }]);
-    const late = step(cancelled.state, {
-      type: "decided",
-      now: 70,
-      tick: 1,
-      policy: "continue",
-      error: 1,
-      sample: 0,
+  describe("a cancel while the policy decides (from inside onError)", () => {
+    const decided = (policy: Policy, tick = 1) =>
+      ({ type: "decided", now: 70, tick, policy, error: "boom", sample: 0 }) as const;
+    const cancelledWhileDeciding = () => apply(ticking(), failed(1, 50), cancel(60));
+
+    it("ends the run for every caller at once, but waits for the decision to end it", () => {
+      const { state, effects } = cancelledWhileDeciding();
+      expect(state.phase).toBe("cancelling");
+      expect(isRunning(state)).toBe(false);
+      expect(hasTickInFlight(state)).toBe(false);
+      expect(effects).toEqual([]);
     });
-    expect(late[0]).toBe(cancelled.state);
+
+    it("under policy stop, delivers the error as final, then ends the run with reason error", () => {
+      const { state, effects } = apply(cancelledWhileDeciding().state, decided("stop"));
+      expect(state.phase).toBe("idle");
+      expect(effects).toEqual([
+        { type: "fail", tick: 1, error: "boom", final: true },
+        { type: "end", run: 1, reason: "error" },
+        { type: "quiet" },
+      ]);
+    });
+
+    it("under policy continue, delivers the error to waiters only, then ends with reason cancel", () => {
+      const { state, effects } = apply(cancelledWhileDeciding().state, decided("continue"));
+      expect(state).toMatchObject({ phase: "idle", wakeAt: Number.NaN });
+      expect(effects).toEqual([
+        { type: "fail", tick: 1, error: "boom", final: false },
+        { type: "end", run: 1, reason: "cancel" },
+        { type: "quiet" },
+      ]);
+    });
+
+    it("ignores a decision about another tick, a second cancel and a trigger's absence", () => {
+      const { state } = cancelledWhileDeciding();
+      expect(step(state, decided("stop", 9))[0]).toBe(state);
+      expect(step(state, cancel(61))[0]).toBe(state);
+      expect(() => step(state, trigger(62))).toThrow(TimerStateError);
+    });
+
+    it("refuses a restart until the decision has ended the run, saying where to restart", () => {
+      const { state } = cancelledWhileDeciding();
+      expect(() => step(state, start(65))).toThrow(
+        new TimerStateError(
+          "start() was called from onError after cancel(); the run ends when onError returns, so restart it from onCancel or later",
+        ),
+      );
+    });
   });
 });
 
@@ -546,7 +589,15 @@ describe("exact states", () => {
   });
 
   it("says which phases run and which have a tick in flight", () => {
-    const phases: Phase[] = ["idle", "sleeping", "ticking", "deciding", "stopping", "restarting"];
+    const phases: Phase[] = [
+      "idle",
+      "sleeping",
+      "ticking",
+      "deciding",
+      "cancelling",
+      "stopping",
+      "restarting",
+    ];
     const of = (phase: Phase) => ({ ...machine(), phase });
     expect(phases.filter((phase) => isRunning(of(phase)))).toEqual([
       "sleeping",
