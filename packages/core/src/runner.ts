@@ -338,22 +338,27 @@ export class Runner<O> {
       return;
     }
     // The function's result was a value, unless there is a source now: then it was pulled.
-    if (this.#source === undefined) {
-      if (isThenable(result)) {
-        result.then(
-          (value) => this.#succeeded(tick, value),
-          (error) => this.#failed(tick, error),
-        );
-      } else {
-        this.#succeeded(tick, result);
+    this.#settle(tick, result, this.#source !== undefined);
+  }
+
+  /**
+   * Waits for `result` if it is a thenable; what it gives is the tick's value, or with `pulled`
+   * the source's answer to `next()`. A `then` that throws — or a throwing `then` getter — fails
+   * the tick, as `await` would reject: it must not leave the tick in flight for ever.
+   */
+  #settle(tick: number, result: unknown, pulled: boolean): void {
+    try {
+      if (!isThenable(result)) {
+        if (pulled) this.#stepped(tick, result);
+        else this.#succeeded(tick, result);
+        return;
       }
-    } else if (isThenable(result)) {
       result.then(
-        (step) => this.#stepped(tick, step),
+        (settled) => (pulled ? this.#stepped(tick, settled) : this.#succeeded(tick, settled)),
         (error) => this.#failed(tick, error),
       );
-    } else {
-      this.#stepped(tick, result);
+    } catch (error) {
+      this.#failed(tick, error);
     }
   }
 
@@ -385,20 +390,20 @@ export class Runner<O> {
       this.#failed(tick, error);
       return;
     }
-    const { done, value } = result as IteratorResult<unknown>;
+    let done: unknown;
+    let value: unknown;
+    try {
+      ({ done, value } = result as IteratorResult<unknown>);
+    } catch (error) {
+      this.#failed(tick, error); // a throwing getter: this may run in a `then` callback
+      return;
+    }
     if (done === true) {
       this.#released(tick);
       this.dispatch({ type: "exhausted", now: this.driver.now(), tick });
       return;
     }
-    if (isThenable(value)) {
-      value.then(
-        (resolved) => this.#succeeded(tick, resolved),
-        (error) => this.#failed(tick, error),
-      );
-      return;
-    }
-    this.#succeeded(tick, value);
+    this.#settle(tick, value, false);
   }
 
   #succeeded(tick: number, value: unknown): void {

@@ -146,6 +146,86 @@ describe("target shapes", () => {
     await expect(timer.join()).rejects.toThrow(TypeError);
   });
 
+  describe("a thenable or iterator result that throws when read fails the tick, as await would", () => {
+    const thenThrows = () => ({
+      // biome-ignore lint/suspicious/noThenProperty: a hostile thenable is the point
+      then() {
+        throw new Error("then threw");
+      },
+    });
+    const thenGetterThrows = () =>
+      // biome-ignore lint/suspicious/noThenProperty: a hostile thenable is the point
+      Object.defineProperty({}, "then", {
+        get() {
+          throw new Error("then getter threw");
+        },
+      });
+    const doneGetterThrows = () =>
+      Object.defineProperty({ value: 1 }, "done", {
+        get() {
+          throw new Error("done getter threw");
+        },
+      });
+    const asyncSource = (result: () => unknown) => ({
+      next: async () => result(),
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+    });
+    const cases: [string, () => unknown, string][] = [
+      ["a function returning a thenable whose then throws", thenThrows, "then threw"],
+      [
+        "a function returning a thenable whose then getter throws",
+        thenGetterThrows,
+        "then getter threw",
+      ],
+      [
+        "an async source yielding such a thenable",
+        () => asyncSource(() => ({ done: false, value: thenThrows() })),
+        "then threw",
+      ],
+      [
+        "an async source whose result's done getter throws",
+        () => asyncSource(doneGetterThrows),
+        "done getter threw",
+      ],
+      [
+        "a sync source whose result's done getter throws",
+        () => ({
+          next: doneGetterThrows,
+          [Symbol.iterator]() {
+            return this;
+          },
+        }),
+        "done getter threw",
+      ],
+    ];
+
+    it.each(cases)("%s", async (_name, target, message) => {
+      const unhandled: unknown[] = [];
+      const onUnhandled = (reason: unknown) => unhandled.push(reason);
+      process.on("unhandledRejection", onUnhandled);
+      try {
+        const c = clock();
+        const errors: unknown[] = [];
+        const timer = new Timer(1, target as () => number, {
+          driver: c,
+          onError: (error) => {
+            errors.push(error);
+            return "continue";
+          },
+        }).start();
+        await c.advance(2.5);
+        expect(errors).toEqual([new Error(message), new Error(message), new Error(message)]);
+        await c.runUntil(timer.cancel()); // nothing is left in flight
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        expect(unhandled).toEqual([]);
+      } finally {
+        process.off("unhandledRejection", onUnhandled);
+      }
+    });
+  });
+
   it("is called with `this` undefined and a TickContext", async () => {
     const c = clock();
     let seen: unknown[] = [];
