@@ -236,6 +236,9 @@ export class Runner<O> {
       "warn",
       "cancel() timed out; the generator source has not finished closing (its return() has not settled)",
     );
+    // Given up, as an abandoned tick is: later cancels, of this run or the next, no longer wait
+    // for it — else one stuck `finally` would hang every cancel() of the timer from now on.
+    this.#closing = undefined;
   }
 
   #perform(effect: Effect): void {

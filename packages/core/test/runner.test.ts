@@ -249,6 +249,38 @@ describe("closing sources", () => {
     await c.runUntil(timer.cancel({ timeout: 1 }));
   });
 
+  it("a closing given up is not waited for by any later cancel(), of an idle timer or a new run", async () => {
+    const c = clock();
+    const logger = recordingLogger();
+    let calls = 0;
+    // The first run pulls from a generator whose `finally` hangs; later runs return plain values.
+    const timer = new Timer(
+      1,
+      () =>
+        ++calls === 1
+          ? (async function* () {
+              try {
+                for (;;) yield 0;
+              } finally {
+                await new Promise(() => {});
+              }
+            })()
+          : calls,
+      { driver: c, logger },
+    ).start();
+    await c.advance(0);
+    await c.runUntil(timer.cancel({ timeout: 1 }));
+    expect(logger.at("warn")).toEqual([CLOSING_GIVEN_UP]);
+    const idle = track(timer.cancel());
+    await c.advance(0);
+    expect(idle.state).toBe("resolved");
+    timer.start();
+    expect(await c.runUntil(timer.join())).toBe(2);
+    const next = track(timer.cancel());
+    await c.advance(0);
+    expect(next.state).toBe("resolved");
+  });
+
   it("a timed-out wait for a closing never abandons a later run's tick", async () => {
     const c = clock();
     const logger = recordingLogger();
