@@ -39,7 +39,8 @@ const PATTERN = /^(\d+(?:\.\d+)?|\.\d+) *(ms|s|m|h)$/;
  */
 export function toMilliseconds(value: unknown, argument: string): number {
   if (typeof value === "number") {
-    if (!Number.isFinite(value) || value < 0) {
+    // Finite in milliseconds too: 1e306 s is finite, but 1e309 ms is not, and would sleep for ever.
+    if (!Number.isFinite(value * 1000) || value < 0) {
       throw invalid(argument, "a non-negative, finite duration in seconds", value, true);
     }
     return value * 1000;
@@ -53,5 +54,7 @@ export function toMilliseconds(value: unknown, argument: string): number {
       typeof value === "string",
     );
   }
-  return Number(match[1]) * UNIT_MS[match[2] as DurationUnit];
+  const ms = Number(match[1]) * UNIT_MS[match[2] as DurationUnit];
+  if (!Number.isFinite(ms)) throw invalid(argument, "a finite duration", value, true);
+  return ms;
 }

@@ -19,7 +19,7 @@ describe("durations", () => {
     expect(toMilliseconds(value, "delay")).toBe(ms);
   });
 
-  it.each([-1, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY])(
+  it.each([-1, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 1e306])(
     "refuses %d with a RangeError naming the argument and value",
     (value) => {
       expect(() => new Timer(value, target)).toThrow(RangeError);
@@ -28,6 +28,13 @@ describe("durations", () => {
       );
     },
   );
+
+  it("refuses a duration string too large to be a finite number of milliseconds", () => {
+    const huge = `${"9".repeat(400)}ms`;
+    expect(() => toMilliseconds(huge, "delay")).toThrow(
+      new RangeError(`delay must be a finite duration; got "${huge}"`),
+    );
+  });
 
   it.each(["5", "5 sec", "-1s", "5S", "1d", "", " 5s", "5s ", "1e3ms", "abc"])(
     "refuses the string %j with a RangeError naming it",
