@@ -38,7 +38,7 @@ export interface TimerSnapshot {
   readonly lastTickAt: number | undefined;
   /** Seconds between ticks. */
   readonly delay: number;
-  /** What `isRunning()` says on the owner thread. */
+  /** What `isRunning()` says on the owner thread; false once that thread is gone. */
   readonly running: boolean;
   /** How many times the timer has been started (see {@link RemoteTimer.generation}). */
   readonly generation: number;
@@ -148,9 +148,13 @@ export class RemoteTimer<T = unknown> implements Disposable {
     return Atomics.load(this.#words, W_GENERATION);
   }
 
-  /** What `timer.isRunning()` says on the owner thread. */
+  /**
+   * What `timer.isRunning()` says on the owner thread — false once that thread is gone, though
+   * its last published word still says running: a timer does not outlive its thread, and a
+   * worker polling this must not wait for ever.
+   */
   isRunning(): boolean {
-    return Atomics.load(this.#words, W_RUNNING) !== 0;
+    return Atomics.load(this.#words, W_RUNNING) !== 0 && this.#channel.ownerAlive();
   }
 
   /** Whether the owner thread is alive, as far as this thread can tell. */
@@ -174,7 +178,7 @@ export class RemoteTimer<T = unknown> implements Disposable {
         hitCount,
         lastTickAt: Number.isNaN(lastTickAt) ? undefined : lastTickAt,
         delay,
-        running,
+        running: running && this.#channel.ownerAlive(),
         generation,
       };
     }
