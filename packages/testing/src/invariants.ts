@@ -136,6 +136,8 @@ function span(spec: TimerSpec, ticks: number): number {
   return spec.initialDelay + ticks * (spec.delay * 2 + limits.maxWork);
 }
 
+function noop(): void {}
+
 function check(condition: boolean, message: () => string): void {
   if (!condition) throw new Error(message());
 }
@@ -337,10 +339,13 @@ const triggerFreshness: Invariant = {
         fc
           .array(fc.integer({ min: 0, max: 8000 }), { minLength: 1, maxLength: 8 })
           .map((a) => a.sort((x, y) => x - y)),
+        fc.boolean(),
       ],
-      async (harness, spec, script, times) => {
+      async (harness, spec, script, times, withStart) => {
         const { log, timer } = scripted(harness, spec, script);
         begin(timer, log);
+        // A trigger in start()'s own turn runs the first tick, and the schedule resumes from it.
+        const first = withStart ? timer.trigger().then(noop, noop) : undefined;
         const outcomes: {
           at: number;
           before: number;
@@ -366,6 +371,19 @@ const triggerFreshness: Invariant = {
         }
         await advanceTo(harness, 8000 + 4 * limits.maxWork);
         await stop(harness, timer);
+        await first;
+        const [one, two] = log.ticks;
+        if (withStart && one?.end !== undefined && two !== undefined) {
+          // The earliest the second tick may start by the schedule alone.
+          const sleep = spec.delay * (1 - spec.jitter);
+          const due = spec.mode === "fixed_delay" ? one.end + sleep : Math.max(one.end, sleep);
+          const otherTrigger = times.some((at) => at <= two.start + harness.resolution);
+          check(
+            otherTrigger || two.start >= due - harness.resolution - 1e-6,
+            () =>
+              `triggered at start, tick 1 ran ${one.start}–${one.end}, but tick 2 started at ${two.start}, before ${due}`,
+          );
+        }
         for (const outcome of outcomes) {
           const expected = outcome.before + 1;
           const settled = outcome.settled;
@@ -976,19 +994,25 @@ const restartability: Invariant = {
 const errorDeliveryOrder: Invariant = {
   name: "error-delivery-order",
   description:
-    "When a failing tick stops the timer, onError is consulted first; join, trigger and waits get that error; each subscription gets its buffered values, then the error; onCancel runs once, after onError.",
+    "When a failing tick stops the timer, onError is consulted first; join, trigger and waits get that error; each subscription gets its buffered values, then the error; onCancel runs once, after onError — also when onError itself calls cancel().",
   property: (make) =>
     onHarness(
       make,
-      [timerSpec(limits), fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 3000 })],
-      async (harness, spec, failAt, pace) => {
+      [
+        timerSpec(limits),
+        fc.integer({ min: 1, max: 5 }),
+        fc.integer({ min: 1, max: 3000 }),
+        fc.boolean(),
+      ],
+      async (harness, spec, failAt, pace, cancelsInOnError) => {
         const order: string[] = [];
         const script: TickBehaviour[] = Array.from({ length: failAt }, (_, i) =>
           i + 1 === failAt ? { kind: "rejects", ms: 50 } : { kind: "slow", ms: 50 },
         );
         const { log, timer } = scripted(harness, spec, script, {
-          onError: (error: unknown) => {
+          onError: (error: unknown, self: Timer<number>) => {
             order.push(`onError ${(error as ScriptedError).tick}`);
+            if (cancelsInOnError) void self.cancel();
             return "stop";
           },
           onCancel: () => order.push("onCancel"),
