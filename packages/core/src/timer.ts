@@ -50,6 +50,15 @@ export interface TimerObserver<T> {
 }
 
 const ENDED: RunRecord = Object.freeze({ ended: true, failure: undefined }) as RunRecord;
+
+/** The consumers of a run that is over but whose end is still on its way (see `#retire`). */
+interface Ending {
+  readonly run: RunRecord;
+  readonly fanout: Fanout<unknown> | undefined;
+  readonly subscriptions: Set<SubscriptionSink> | undefined;
+  /** `start()` opened the next run meanwhile: its `started` follows this run's `ended`. */
+  restarted: boolean;
+}
 const NO_OBSERVERS: readonly TimerObserver<unknown>[] = Object.freeze([]);
 const NO_SIGNALS: readonly AbortSignal[] = Object.freeze([]);
 
@@ -107,6 +116,8 @@ export class Timer<T = unknown> implements AsyncIterable<T, undefined>, AsyncDis
   readonly #onCancel: ((timer: Timer<any>) => void) | undefined;
   readonly #signals: readonly AbortSignal[];
   #run: RunRecord = ENDED;
+  /** A run over in the machine whose end has not reached this timer yet: see #retire(). */
+  #ending: Ending | undefined;
   #lastResult: unknown;
   #lastTickAt: number | undefined;
   #lastTickMono: number | undefined;
@@ -199,10 +210,13 @@ export class Timer<T = unknown> implements AsyncIterable<T, undefined>, AsyncDis
    *   (built with `cancelOn`/`signal`, or on a generator object) and has run.
    */
   start(): this {
+    this.#retire();
     this.#runner.start();
     // Stryker disable next-line ObjectLiteral: { } reads the same (undefined fields), spelled out for shape
     this.#run = { ended: false, failure: undefined };
-    this.#notify("started", undefined);
+    // Observers hear of a run in order: a restart waits for the old run's `ended`.
+    if (this.#ending === undefined) this.#notify("started", undefined);
+    else this.#ending.restarted = true;
     for (const signal of this.#signals) signal.addEventListener("abort", this.#onAbort);
     if (this.#externallyCancelled || this.#signals.some((signal) => signal.aborted)) {
       void this.cancel();
@@ -388,6 +402,7 @@ export class Timer<T = unknown> implements AsyncIterable<T, undefined>, AsyncDis
     const maxsize = checkCount(options?.maxsize ?? 0, "subscribe(options): maxsize");
     const name = options?.name;
     checkOptional(name, "string", "subscribe(options): name");
+    this.#retire();
     this.#subscribed++;
     this.#owner ??= {
       logger: this.#logger,
@@ -463,28 +478,60 @@ export class Timer<T = unknown> implements AsyncIterable<T, undefined>, AsyncDis
     if (this.#observers.length > 0) this.#notify("ticked", value);
   }
 
+  /**
+   * A run can be over in the machine before its end reaches this timer: a `cancel()` made from
+   * inside a callback (a sync target, an observer, `onError`) queues its `end` behind the effects
+   * being performed. Whatever is attached in that window — a restart, a subscription for the next
+   * run — must not be ended by it, so the ending run's consumers are set aside for its `end`
+   * (and `fail`) to reach, and the timer starts afresh.
+   */
+  #retire(): void {
+    if (this.#run.ended || this.isRunning()) return;
+    this.#ending = {
+      run: this.#run,
+      fanout: this.#fanout,
+      subscriptions: this.#subscriptions,
+      restarted: false,
+    };
+    this.#run = ENDED;
+    this.#fanout = undefined;
+    this.#subscriptions = undefined;
+  }
+
   #failed(tick: number, error: unknown, final: boolean): void {
-    this.#fanout?.fail(tick, error, final, this.#run);
-    if (!final || this.#subscriptions === undefined) return;
-    for (const subscription of this.#subscriptions) subscription.end({ error });
+    // While a run is set aside, any `fail` is that run's: the next run's effects queue behind its end.
+    const scope = this.#ending;
+    const subscriptions = scope === undefined ? this.#subscriptions : scope.subscriptions;
+    (scope === undefined ? this.#fanout : scope.fanout)?.fail(
+      tick,
+      error,
+      final,
+      scope === undefined ? this.#run : scope.run,
+    );
+    if (!final || subscriptions === undefined) return;
+    for (const subscription of subscriptions) subscription.end({ error });
   }
 
   #ended(reason: EndReason): void {
-    this.#run.ended = true;
+    const scope = this.#ending;
+    this.#ending = undefined;
+    (scope === undefined ? this.#run : scope.run).ended = true;
     for (const signal of this.#signals) signal.removeEventListener("abort", this.#onAbort);
-    this.#fanout?.end(this.#lastResult);
-    const subscriptions = this.#subscriptions;
+    (scope === undefined ? this.#fanout : scope.fanout)?.end(this.#lastResult);
+    const subscriptions = scope === undefined ? this.#subscriptions : scope.subscriptions;
     if (subscriptions !== undefined && subscriptions.size > 0) {
-      this.#subscriptions = undefined;
+      if (scope === undefined) this.#subscriptions = undefined;
       for (const subscription of subscriptions) subscription.end();
     }
     this.#notify("ended", reason);
-    if (this.#onCancel === undefined) return;
-    try {
-      this.#onCancel(this);
-    } catch (error) {
-      this.#log("error", "onCancel threw", error);
+    if (this.#onCancel !== undefined) {
+      try {
+        this.#onCancel(this);
+      } catch (error) {
+        this.#log("error", "onCancel threw", error);
+      }
     }
+    if (scope?.restarted === true) this.#notify("started", undefined);
   }
 
   #consult(error: unknown): Policy {

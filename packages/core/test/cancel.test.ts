@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import { Timer, TimerCancelledError, TimerStateError } from "../src/index.js";
+import { type Subscription, Timer, TimerCancelledError, TimerStateError } from "../src/index.js";
 import { clock, deferred, recordingLogger, sleep, track } from "./helpers.js";
 
 describe("cancel()", () => {
@@ -440,6 +440,70 @@ describe("restart", () => {
     expect(timer.hitCount).toBeGreaterThan(2);
     await c.runUntil(timer.cancel());
   });
+
+  describe.each(["an observer's ticked()", "a sync target"])(
+    "cancel(); start() from inside %s",
+    (where) => {
+      /** Restarts on tick 2, then attaches a join and a subscription meant for the new run. */
+      async function restartedRun() {
+        const c = clock();
+        const events: string[] = [];
+        let n = 0;
+        let fromNewRun: { join: ReturnType<typeof track<number>>; feed: Subscription<number> };
+        const restart = (timer: Timer<number>) => {
+          void timer.cancel();
+          timer.start();
+          fromNewRun = { join: track(timer.join()), feed: timer.subscribe() };
+        };
+        const timer: Timer<number> = new Timer(
+          1,
+          () => {
+            ++n;
+            if (where === "a sync target" && n === 2) restart(timer);
+            return n;
+          },
+          { driver: c, onCancel: () => events.push("onCancel") },
+        );
+        timer.observe({
+          started: () => events.push("started"),
+          ended: (reason) => events.push(`ended:${reason}`),
+          ticked: (value) => {
+            if (where !== "a sync target" && value === 2) restart(timer);
+          },
+        });
+        timer.start();
+        await c.advance(1.5);
+        return { c, timer, events, fromNewRun: fromNewRun! };
+      }
+
+      it("gives the new run whole: its join, subscription and iteration get its ticks", async () => {
+        const { c, timer, fromNewRun } = await restartedRun();
+        expect(timer.isRunning()).toBe(true);
+        expect(fromNewRun.join.state).toBe("resolved");
+        expect(fromNewRun.join.value).toBe(3);
+        const iterated: number[] = [];
+        const loop = (async () => {
+          for await (const value of timer) {
+            iterated.push(value);
+            if (iterated.length === 2) break;
+          }
+        })();
+        await c.advance(2);
+        await loop;
+        expect(iterated).toEqual([4, 5]);
+        await c.runUntil(timer.cancel());
+        const fed: number[] = [];
+        for await (const value of fromNewRun.feed) fed.push(value);
+        expect(fed).toEqual([3, 4, 5]);
+      });
+
+      it("tells observers of the old run's end before the new run's start", async () => {
+        const { c, timer, events } = await restartedRun();
+        expect(events).toEqual(["started", "ended:cancel", "onCancel", "started"]);
+        await c.runUntil(timer.cancel());
+      });
+    },
+  );
 
   it("start() while running throws TimerStateError", () => {
     const c = clock();
