@@ -61,6 +61,8 @@ function stopped(): TimerCancelledError {
 /** The waiters of one timer. */
 export class Fanout<T> {
   #waiters: Waiter<T>[] = [];
+  /** The waiters present when a tick failed, while its error policy decides (see `holdFailure`). */
+  #present: ReadonlySet<Waiter<T>> | undefined;
 
   /** Waiters not settled yet. */
   get waiting(): number {
@@ -145,7 +147,12 @@ export class Fanout<T> {
    */
   fail(tick: number, error: unknown, final: boolean, run: RunRecord): void {
     if (final) run.failure = { error };
+    const present = this.#present;
+    this.#present = undefined;
     this.#settle((waiter) => {
+      // A join or wait made inside `onError` asked for a later tick than the one that failed;
+      // an iterator belongs to the run, which this error may stop.
+      if (present !== undefined && waiter.kind !== "iterator" && !present.has(waiter)) return false;
       const concerned =
         final ||
         waiter.kind === "join" ||
@@ -157,6 +164,14 @@ export class Fanout<T> {
       waiter.reject(error);
       return true;
     });
+  }
+
+  /**
+   * A tick failed and `onError` is about to decide: the error will concern only the waiters
+   * present now, not those `onError` itself adds (a `join()` there means the next tick).
+   */
+  holdFailure(): void {
+    this.#present = new Set(this.#waiters);
   }
 
   /** The run is over: nobody gets another tick. */

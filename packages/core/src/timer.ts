@@ -539,6 +539,7 @@ export class Timer<T = unknown> implements AsyncIterable<T, undefined>, AsyncDis
       this.#log("error", "tick failed; the timer stops (pass onError to decide otherwise)", error);
       return "stop";
     }
+    this.#waiters().holdFailure();
     try {
       const answer: unknown = this.#onError(error, this);
       if (isThenable(answer)) {

@@ -151,6 +151,52 @@ describe("onError", () => {
   });
 });
 
+describe("waiting from inside onError", () => {
+  it("under continue, a join(), wait() or trigger() made there gets the next tick, not the failed one", async () => {
+    const c = clock();
+    const made: ReturnType<typeof track>[] = [];
+    const timer = flaky(c, [1], {
+      onError: (_error: unknown, t: Timer<number>) => {
+        made.push(track(t.join()), track(t.wait({ hits: 1 })), track(t.trigger()));
+        return "continue";
+      },
+    }).start();
+    await c.advance(0.5);
+    expect(made.map((record) => [record.state, record.value])).toEqual([
+      ["resolved", 2],
+      ["resolved", 2],
+      ["resolved", 2],
+    ]);
+    await timer.cancel();
+  });
+
+  it("under stop, they are cancelled with the run; an iterator busy at the failure still gets it", async () => {
+    const c = clock();
+    let made: ReturnType<typeof track>[] = [];
+    let iterator: AsyncIterator<number> | undefined;
+    const timer = flaky(c, [2], {
+      onError: (_error: unknown, t: Timer<number>) => {
+        made = [
+          track(t.join()),
+          track(t.wait({ hits: 1 })),
+          track(iterator?.next() as Promise<unknown>),
+        ];
+        return "stop";
+      },
+      logger: recordingLogger(),
+    });
+    timer.start();
+    iterator = timer[Symbol.asyncIterator]();
+    const first = iterator.next(); // tick 1's value; then the loop is busy when tick 2 fails
+    await c.advance(1.5);
+    expect(await first).toEqual({ done: false, value: 1 });
+    const [join, wait, next] = made;
+    expect(join?.error).toBeInstanceOf(TimerCancelledError);
+    expect(wait?.error).toBeInstanceOf(TimerCancelledError);
+    expect(next?.error).toEqual(new Error("tick 2 failed"));
+  });
+});
+
 describe("onError that cancels the timer", () => {
   /** Consumers of every kind, waiting when tick 2 fails; their outcomes once the run is over. */
   async function outcomes(policy: "stop" | "continue" | undefined) {
