@@ -101,6 +101,11 @@ interface Stopping {
 /** What `cancel()` returns when there is nothing to wait for; promises are immutable, so one will do. */
 const SETTLED: Promise<void> = Promise.resolve();
 
+/** Closes a source; one function for every runner, as `enter` is. */
+function callReturn(source: Source): unknown {
+  return source.return?.();
+}
+
 /** Enters a tick; one function for every runner, so none carries a closure for it. */
 let enter: (runner: Runner<unknown>) => unknown;
 
@@ -122,6 +127,8 @@ export class Runner<O> {
   /** A source whose run ended while its tick was in flight: closed when that tick settles. */
   #closeAfterTick: Source | undefined;
   #closing: Promise<void> | undefined;
+  /** The scope of the cleanup in progress, if it is asynchronous (see `#close`). */
+  #closer: object | undefined;
 
   #wake: WakeHandle | undefined;
   /** The last wake's handle after it fired, offered back to the driver to re-arm. */
@@ -187,7 +194,7 @@ export class Runner<O> {
    * waiting after it, abandons the tick (or the source's close) and logs that.
    */
   cancel(timeout: number | undefined): Promise<void> {
-    const inside = this.#ctx !== undefined && tickScope().current() === this.#ctx;
+    const inside = this.#ctx !== undefined || this.#closer !== undefined ? this.#isInside() : false;
     this.dispatch({ type: "cancel", now: this.driver.now() });
     if (inside) return SETTLED;
     // After a cancel, a tick still in flight can only be the ended run's. A run cancelled from
@@ -453,21 +460,37 @@ export class Runner<O> {
     this.#host.end(this.#owner, reason);
   }
 
+  /** Whether the code calling `cancel()` runs in the tick in flight or in a source's cleanup. */
+  #isInside(): boolean {
+    const current = tickScope().current();
+    return current !== undefined && (current === this.#ctx || current === this.#closer);
+  }
+
   #close(source: Source): void {
+    // The cleanup (a generator's `finally`) runs in a scope of its own, like a tick, so that a
+    // cancel() it makes, even after an await, does not wait for the cleanup that is waiting for it.
+    const closer = {};
     let closed: unknown;
     try {
-      closed = source.return?.();
+      closed = tickScope().run(closer, callReturn, source);
     } catch (error) {
       this.#host.log(this.#owner, "error", "closing the generator source failed", error);
       return;
     }
     if (!isThenable(closed)) return;
+    this.#closer = closer;
     // Kept after it settles: a later cancel() awaiting a settled promise costs one microtask.
     this.#closing = Promise.resolve(closed).then(
-      () => undefined,
-      (error: unknown) =>
-        this.#host.log(this.#owner, "error", "closing the generator source failed", error),
+      () => this.#closed(closer),
+      (error: unknown) => {
+        this.#closed(closer);
+        this.#host.log(this.#owner, "error", "closing the generator source failed", error);
+      },
     );
+  }
+
+  #closed(closer: object): void {
+    if (this.#closer === closer) this.#closer = undefined;
   }
 
   #quiet(): void {

@@ -215,6 +215,29 @@ describe("generator sources", () => {
     expect(log).toEqual(["finally"]);
   });
 
+  it("may cancel their own timer from their finally block, even after an await, without deadlock", async () => {
+    const c = clock();
+    const log: string[] = [];
+    const timer: Timer<number> = new Timer(
+      1,
+      async function* () {
+        try {
+          for (let i = 1; ; i++) yield i;
+        } finally {
+          await sleep(c, 10);
+          await timer.cancel(); // e.g. a shared shutdown helper
+          log.push("finally done");
+        }
+      },
+      { driver: c },
+    ).start();
+    await c.advance(2);
+    const cancelled = track(timer.cancel());
+    await c.advance(1);
+    expect(log).toEqual(["finally done"]);
+    expect(cancelled.state).toBe("resolved");
+  });
+
   it("are closed after an in-flight pull settles", async () => {
     const c = clock();
     const log: string[] = [];
