@@ -3,7 +3,6 @@ import { checkOptional, checkOptions, invalid } from "./check.js";
 import { armDeadline } from "./driver.js";
 import { TimerTimeoutError } from "./errors.js";
 import { type Logger, readLogger, writeLog } from "./logger.js";
-import { realDriver } from "./real-driver.js";
 import type { Timer } from "./timer.js";
 
 /**
@@ -159,32 +158,38 @@ export class TimerGroup implements Iterable<Timer<any>>, AsyncDisposable {
 
   /**
    * `trigger()` on every member; resolves with `[timer, value]` pairs in member order. With
-   * `timeout`, rejects with `TimerTimeoutError` if they are not all done in time.
+   * `timeout`, rejects with `TimerTimeoutError` if they are not all done in time — each member
+   * timed on its own driver, as `wait()` does, so members on different clocks are all bounded.
    */
   trigger(options?: { timeout?: WaitOptions["timeout"] }): Promise<MemberValue[]> {
     const timeout = readTimeout(options, "trigger");
+    if (timeout === undefined) {
+      return Promise.all(
+        this.#timers.map((timer) => timer.trigger().then((value): MemberValue => [timer, value])),
+      );
+    }
+    const message = `${String(this)}: trigger() timed out after ${timeout / 1000}s`;
+    const disarms: (() => void)[] = [];
     const all = Promise.all(
-      this.#timers.map((timer) => timer.trigger().then((value): MemberValue => [timer, value])),
+      this.#timers.map(
+        (timer) =>
+          new Promise<MemberValue>((resolve, reject) => {
+            const driver = timer.driver;
+            disarms.push(
+              armDeadline(driver, driver.now() + timeout, () =>
+                reject(new TimerTimeoutError(message)),
+              ),
+            );
+            timer.trigger().then((value) => resolve([timer, value]), reject);
+          }),
+      ),
     );
-    if (timeout === undefined) return all;
-    const driver = this.#timers[0]?.driver ?? realDriver;
-    return new Promise((resolve, reject) => {
-      const disarm = armDeadline(driver, driver.now() + timeout, () =>
-        reject(
-          new TimerTimeoutError(`${String(this)}: trigger() timed out after ${timeout / 1000}s`),
-        ),
-      );
-      all.then(
-        (values) => {
-          disarm();
-          resolve(values);
-        },
-        (error: unknown) => {
-          disarm();
-          reject(error);
-        },
-      );
-    });
+    // Once the group has its answer, no member's deadline is needed (nor may keep a process up).
+    const disarm = (): void => {
+      for (const disarmOne of disarms) disarmOne();
+    };
+    all.then(disarm, disarm);
+    return all;
   }
 
   /** The member timers, in the order they were added. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Timer, TimerGroup, TimerTimeoutError } from "../src/index.js";
-import { clock, sleep, track } from "./helpers.js";
+import { clock, recordingLogger, sleep, track } from "./helpers.js";
 
 describe("TimerGroup, more", () => {
   it("checks its options and timers, naming what is wrong", () => {
@@ -126,6 +126,25 @@ describe("TimerGroup, more", () => {
       "TimerGroup(g, 1 timer, running): trigger() timed out after 2s",
     );
     await c.runUntil(group.cancel({ timeout: 0 }));
+  });
+
+  it("trigger({ timeout }) bounds every member on its own clock, whatever the member order", async () => {
+    for (const hungFirst of [true, false]) {
+      const fast = clock(1);
+      const slow = clock(2); // never advanced: a member timed on it alone would never time out
+      const hung = new Timer(1, () => new Promise<never>(() => {}), {
+        driver: fast,
+        initialDelay: 100,
+        logger: recordingLogger(),
+      });
+      const idle = new Timer(1, () => "v", { driver: slow, initialDelay: 100 });
+      const group = new TimerGroup(hungFirst ? [hung, idle] : [idle, hung]).start();
+      const triggered = track(group.trigger({ timeout: 0.5 }));
+      await fast.advance(0.5);
+      expect(triggered.error).toBeInstanceOf(TimerTimeoutError);
+      void group.cancel({ timeout: 0 });
+      await fast.advance(0);
+    }
   });
 
   it("an empty group triggers and waits for nothing", async () => {
