@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { MessagePort } from "node:worker_threads";
+import { MessagePort, threadId } from "node:worker_threads";
 import {
   CHANNEL_BYTES,
   PROTOCOL,
@@ -13,7 +13,7 @@ import {
   THREAD_BYTES,
   TIMER_BYTES,
 } from "./layout.js";
-import { describe } from "./protocol.js";
+import { describe, labelOf } from "./protocol.js";
 
 /** Carries the value type from `shareTimer(timer)` to `openTimer(handle)`; never set. */
 declare const valueType: unique symbol;
@@ -167,4 +167,26 @@ export function checkHandle<K extends AnyHandle["kind"]>(
 
 function isShared(value: unknown, bytes: number): value is SharedArrayBuffer {
   return value instanceof SharedArrayBuffer && value.byteLength >= bytes;
+}
+
+/**
+ * An opened handle's port serves this thread from now on. Sending the handle on would move that
+ * port away: this thread's handle would go dead, and since a port closing is how an owner's death
+ * shows, every thread would take the owner for gone. So its `transfer` list now refuses to be
+ * read, with the way out; a handle the caller froze keeps its list.
+ */
+export function sealOpened(handle: AnyHandle): void {
+  const label = labelOf(handle.kind, handle.name);
+  try {
+    Object.defineProperty(handle, "transfer", {
+      configurable: true,
+      get(): never {
+        throw new TypeError(
+          `this handle of ${label} was opened on thread ${threadId} and its port serves that thread now; to reach another thread, share the ${handle.kind} again on its owner thread and send the new handle`,
+        );
+      },
+    });
+  } catch {
+    // Frozen: nothing to seal.
+  }
 }

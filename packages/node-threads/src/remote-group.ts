@@ -1,5 +1,5 @@
 import { type CallSite, Channel } from "./channel.js";
-import { checkHandle, type GroupHandle } from "./handles.js";
+import { checkHandle, type GroupHandle, sealOpened } from "./handles.js";
 import { type ControlOptions, readOptions } from "./options.js";
 import { labelOf } from "./protocol.js";
 
@@ -29,6 +29,7 @@ export function openGroup(handle: GroupHandle): RemoteGroup {
   if (remote === undefined) {
     remote = new RemoteGroup(checked);
     opened.set(checked.port, remote);
+    sealOpened(checked);
   }
   return remote;
 }

@@ -1,5 +1,5 @@
 import { type CallSite, Channel } from "./channel.js";
-import { checkHandle, type SubscriptionHandle } from "./handles.js";
+import { checkHandle, type SubscriptionHandle, sealOpened } from "./handles.js";
 import { loadFloat } from "./latch.js";
 import { G_DROPPED, G_QSIZE, S_COPY, S_COPY_WORDS, S_DROPPED, S_QSIZE, S_SEQ } from "./layout.js";
 import { type ControlOptions, readOptions } from "./options.js";
@@ -49,6 +49,7 @@ export function openSubscription<T = unknown>(
   if (remote === undefined) {
     remote = new RemoteSubscription<T>(checked as SubscriptionHandle<T>);
     opened.set(checked.port, remote);
+    sealOpened(checked);
   }
   return remote;
 }

@@ -1,7 +1,7 @@
 import { type Duration, toMilliseconds } from "@async-timer/core";
 import { type CallSite, Channel } from "./channel.js";
 import { ThreadControlError } from "./errors.js";
-import { checkHandle, type TimerHandle } from "./handles.js";
+import { checkHandle, sealOpened, type TimerHandle } from "./handles.js";
 import { loadFloat } from "./latch.js";
 import {
   COPY_WORDS,
@@ -72,6 +72,7 @@ export function openTimer<T = unknown>(handle: TimerHandle<T>): RemoteTimer<T> {
   if (remote === undefined) {
     remote = new RemoteTimer<T>(checked as TimerHandle<T>);
     opened.set(checked.port, remote);
+    sealOpened(checked);
   }
   return remote;
 }

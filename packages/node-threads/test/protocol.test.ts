@@ -1,7 +1,14 @@
-import { Timer } from "@async-timer/core";
+import { Timer, TimerGroup } from "@async-timer/core";
 import { VirtualClock } from "@async-timer/testing";
 import { beforeAll, describe, expect, it } from "vitest";
-import { openGroup, openSubscription, openTimer, shareTimer } from "../src/index.js";
+import {
+  openGroup,
+  openSubscription,
+  openTimer,
+  shareGroup,
+  shareSubscription,
+  shareTimer,
+} from "../src/index.js";
 import { recordingLogger, requireDist, sleep, threadsOfEachTest, until } from "./helpers.js";
 
 beforeAll(requireDist);
@@ -120,6 +127,23 @@ describe("opening a handle", () => {
     expect(String(once)).toMatch(/^RemoteTimer\(guarded, owner thread \d+, running, hits=\d+\)$/);
     once.disconnect();
     void timer.cancel();
+  });
+
+  it("seals an opened handle: sending it on is refused, and the owner stays alive for everyone", async () => {
+    const { timer } = counter();
+    const timerHandle = shareTimer(timer);
+    const feedHandle = shareSubscription(timer.subscribe({ name: "feed" }), timer);
+    const groupHandle = shareGroup(new TimerGroup([timer], { name: "upkeep" }));
+    const handles = [timerHandle, feedHandle, groupHandle];
+    expect(timerHandle.transfer).toEqual([timerHandle.port]); // readable until opened
+    const remotes = [openTimer(timerHandle), openSubscription(feedHandle), openGroup(groupHandle)];
+    const refused =
+      /^this handle of (timer|subscription|group) "(guarded|feed|upkeep)" was opened on thread \d+ and its port serves that thread now; to reach another thread, share the \w+ again on its owner thread and send the new handle$/;
+    for (const handle of handles) expect(() => handle.transfer).toThrow(refused);
+    expect(remotes.every((remote) => remote.isOwnerAlive())).toBe(true);
+    expect(openTimer(shareTimer(timer)).isOwnerAlive()).toBe(true);
+    for (const remote of remotes) remote.disconnect();
+    await timer.cancel();
   });
 });
 
