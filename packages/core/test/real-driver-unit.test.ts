@@ -100,6 +100,17 @@ describe("realDriver", () => {
     expect(laterClear).not.toHaveBeenCalled();
   });
 
+  it("calls clearTimeout bare, as browsers require of their globals", () => {
+    fakeTimers(1000);
+    const receivers: unknown[] = [];
+    vi.stubGlobal("clearTimeout", function (this: unknown) {
+      receivers.push(this);
+    });
+    const handle = realDriver.setWake(1010, () => {}, false);
+    realDriver.clearWake(handle);
+    expect(receivers).toEqual([undefined]);
+  });
+
   it("splits a sleep longer than setTimeout can hold and wakes only at the end", () => {
     const fake = fakeTimers(0);
     const max = 2 ** 31 - 1;
