@@ -54,8 +54,13 @@ export function installRuntimes() {
   if (!existsSync(join(runtimesDir, "package.json"))) {
     writeFileSync(join(runtimesDir, "package.json"), '{ "private": true }\n');
   }
-  const specs = missing.map(([alias, [name, version]]) => `${alias}@npm:${name}@${version}`);
-  console.log(`installing runtimes: ${specs.join(" ")}`);
+  // Every runtime is named, not just the missing ones: npm prunes what the command and the
+  // manifest do not list, so installing one alone could remove the others (as it did when a
+  // cache filled by an earlier version of this script met a version bump).
+  const specs = Object.entries(RUNTIMES).map(
+    ([alias, [name, version]]) => `${alias}@npm:${name}@${version}`,
+  );
+  console.log(`installing runtimes (missing: ${missing.map(([alias]) => alias).join(", ")})`);
   // --ignore-scripts: the packages are the binaries themselves; nothing to download or build.
   execFileSync(
     "npm",
