@@ -95,10 +95,10 @@ export const realDriver: Driver = {
     return handle;
   },
   clearWake(handle: WakeHandle): void {
-    const clear = handle instanceof RealWake ? handle.clearWith : undefined;
-    if (clear === undefined) return;
+    if (!(handle instanceof RealWake)) return;
     // Called bare, as a global: a browser's clearTimeout throws "Illegal invocation" on any other `this`.
-    clear((handle as RealWake).handle);
+    const clear = handle.clearWith;
+    clear?.(handle.handle);
     handle.delay = -1; // a cleared Timeout is not refreshed: arm a new one next time
   },
 };
