@@ -498,29 +498,33 @@ export class Timer<T = unknown> implements AsyncIterable<T, undefined>, AsyncDis
     this.#subscriptions = undefined;
   }
 
-  #failed(tick: number, error: unknown, final: boolean): void {
-    // While a run is set aside, any `fail` is that run's: the next run's effects queue behind its end.
-    const scope = this.#ending;
-    const subscriptions = scope === undefined ? this.#subscriptions : scope.subscriptions;
-    (scope === undefined ? this.#fanout : scope.fanout)?.fail(
-      tick,
-      error,
-      final,
-      scope === undefined ? this.#run : scope.run,
+  /** The run that a `fail` or `end` concerns: one set aside by `#retire`, else the current one. */
+  #concerned(): Ending {
+    return (
+      this.#ending ?? {
+        run: this.#run,
+        fanout: this.#fanout,
+        subscriptions: this.#subscriptions,
+        restarted: false,
+      }
     );
+  }
+
+  #failed(tick: number, error: unknown, final: boolean): void {
+    const { run, fanout, subscriptions } = this.#concerned();
+    fanout?.fail(tick, error, final, run);
     if (!final || subscriptions === undefined) return;
     for (const subscription of subscriptions) subscription.end({ error });
   }
 
   #ended(reason: EndReason): void {
-    const scope = this.#ending;
+    const { run, fanout, subscriptions, restarted } = this.#concerned();
+    if (this.#ending === undefined) this.#subscriptions = undefined;
     this.#ending = undefined;
-    (scope === undefined ? this.#run : scope.run).ended = true;
+    run.ended = true;
     for (const signal of this.#signals) signal.removeEventListener("abort", this.#onAbort);
-    (scope === undefined ? this.#fanout : scope.fanout)?.end(this.#lastResult);
-    const subscriptions = scope === undefined ? this.#subscriptions : scope.subscriptions;
-    if (subscriptions !== undefined && subscriptions.size > 0) {
-      if (scope === undefined) this.#subscriptions = undefined;
+    fanout?.end(this.#lastResult);
+    if (subscriptions !== undefined) {
       for (const subscription of subscriptions) subscription.end();
     }
     this.#notify("ended", reason);
@@ -531,7 +535,7 @@ export class Timer<T = unknown> implements AsyncIterable<T, undefined>, AsyncDis
         this.#log("error", "onCancel threw", error);
       }
     }
-    if (scope?.restarted === true) this.#notify("started", undefined);
+    if (restarted) this.#notify("started", undefined);
   }
 
   #consult(error: unknown): Policy {
