@@ -197,6 +197,17 @@ describe("waiting from inside onError", () => {
   });
 });
 
+/** Every value `feed` yields, and the error that ended it, if any. */
+async function collect(feed: AsyncIterable<number>): Promise<{ seen: number[]; error: unknown }> {
+  const seen: number[] = [];
+  try {
+    for await (const value of feed) seen.push(value);
+    return { seen, error: undefined };
+  } catch (error) {
+    return { seen, error };
+  }
+}
+
 describe("onError that cancels the timer", () => {
   /** Consumers of every kind, waiting when tick 2 fails; their outcomes once the run is over. */
   async function outcomes(policy: "stop" | "continue" | undefined) {
@@ -219,24 +230,8 @@ describe("onError that cancels the timer", () => {
     await c.advance(0);
     const join = track(timer.join());
     const wait = track(timer.wait({ hitCount: 5 }));
-    const iterate = (async () => {
-      const seen: number[] = [];
-      try {
-        for await (const value of timer) seen.push(value);
-        return { seen, error: undefined };
-      } catch (error) {
-        return { seen, error };
-      }
-    })();
-    const drain = (async () => {
-      const seen: number[] = [];
-      try {
-        for await (const value of feed) seen.push(value);
-        return { seen, error: undefined };
-      } catch (error) {
-        return { seen, error };
-      }
-    })();
+    const iterate = collect(timer);
+    const drain = collect(feed);
     await c.advance(1);
     await cancelled?.then(() => {
       joinRejectedBeforeCancelResolved = join.state === "rejected";

@@ -13,6 +13,17 @@ import {
   type TimerState,
 } from "../src/machine.js";
 
+/** Every phase, in the order the docs list them. */
+const PHASES: readonly Phase[] = [
+  "idle",
+  "sleeping",
+  "ticking",
+  "deciding",
+  "cancelling",
+  "stopping",
+  "restarting",
+];
+
 const base: MachineConfig = {
   mode: "fixed_delay",
   initialDelay: 0,
@@ -64,15 +75,6 @@ function frozen(state: TimerState): TimerState {
 }
 
 describe("the transition table", () => {
-  const phases: Phase[] = [
-    "idle",
-    "sleeping",
-    "ticking",
-    "deciding",
-    "cancelling",
-    "stopping",
-    "restarting",
-  ];
   const events: TimerEvent[] = [
     start(),
     cancel(),
@@ -86,7 +88,7 @@ describe("the transition table", () => {
     { type: "abandon", now: 0, tick: 99 },
   ];
 
-  it.each(phases)("answers every event in phase %s without mutating the state", (phase) => {
+  it.each(PHASES)("answers every event in phase %s without mutating the state", (phase) => {
     for (const event of events) {
       const state = frozen({ ...machine(), phase, run: 1, ticks: 1 });
       try {
@@ -589,23 +591,14 @@ describe("exact states", () => {
   });
 
   it("says which phases run and which have a tick in flight", () => {
-    const phases: Phase[] = [
-      "idle",
-      "sleeping",
-      "ticking",
-      "deciding",
-      "cancelling",
-      "stopping",
-      "restarting",
-    ];
     const of = (phase: Phase) => ({ ...machine(), phase });
-    expect(phases.filter((phase) => isRunning(of(phase)))).toEqual([
+    expect(PHASES.filter((phase) => isRunning(of(phase)))).toEqual([
       "sleeping",
       "ticking",
       "deciding",
       "restarting",
     ]);
-    expect(phases.filter((phase) => hasTickInFlight(of(phase)))).toEqual([
+    expect(PHASES.filter((phase) => hasTickInFlight(of(phase)))).toEqual([
       "ticking",
       "stopping",
       "restarting",
