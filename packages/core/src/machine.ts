@@ -440,8 +440,9 @@ function begin(s: TimerState, at: number, lead: Effect | undefined): Transition 
 const wake: On<"wake"> = (s, e) => {
   if (e.run !== s.run) return [s, NONE];
   // A scheduled fixed-rate tick belongs to its slot even when jitter woke it early or late.
-  // (Only fixed_rate ever sets an anchor.)
-  const onGrid = !s.triggered && !Number.isNaN(s.anchor);
+  // (Only fixed_rate ever sets an anchor.) A zero period has no grid to belong to: every "slot"
+  // is the anchor, so the tick's time is when it was due.
+  const onGrid = !s.triggered && !Number.isNaN(s.anchor) && s.period > 0;
   return begin(s, onGrid ? s.anchor + s.slot * s.period : s.wakeAt, undefined);
 };
 

@@ -66,7 +66,11 @@ export function nextSlot(
   if (period <= 0) return { slot: slot + 1, skipped: 0, wakeAt: now };
   // How far past the following slot the tick ended, in periods (≤ 0 when it ended in time).
   const late = (now - (anchor + (slot + 1) * period)) / period;
-  const next = slot + 1 + Math.max(0, Math.ceil(late));
+  // A tick lasting exactly a period should end on a slot, but `slot + period` and
+  // `anchor + k·period` can differ by an ulp (1/60 s, 1/3 s): a finish within a few ulps of a
+  // slot is on it, so the slot fires and nothing is counted as skipped.
+  const slack = (8 * Number.EPSILON * Math.max(1, Math.abs(now))) / period;
+  const next = slot + 1 + Math.max(0, Math.ceil(late - slack));
   const slotTime = anchor + next * period;
   const perturbed = Math.min(slotTime - now, period);
   return {

@@ -31,6 +31,18 @@ describe("nextSlot", () => {
     expect(nextSlot(100, 1000, 2, 5150, 0, 0)).toEqual({ slot: 6, skipped: 3, wakeAt: 6100 });
   });
 
+  it("counts a tick that ends one period after its slot as on time, whatever the rounding", () => {
+    for (const period of [1000 / 3, 1000 / 60, 16.6, 100.1]) {
+      for (const anchor of [0, 1234.567, 9e8]) {
+        for (let slot = 0; slot < 500; slot++) {
+          const end = anchor + slot * period + period;
+          expect(nextSlot(anchor, period, slot, end, 0, 0).skipped).toBe(0);
+          expect(nextSlot(anchor, period, slot, end + 0.001, 0, 0).skipped).toBe(1);
+        }
+      }
+    }
+  });
+
   it("with a zero period runs back to back", () => {
     expect(nextSlot(0, 0, 7, 123, 0, 0)).toEqual({ slot: 8, skipped: 0, wakeAt: 123 });
   });

@@ -220,6 +220,35 @@ describe("setDelay", () => {
     expect(starts).toEqual([0, 10000, 13000, 16000, 19000]);
     await timer.cancel();
   });
+
+  it("from a zero delay under fixed_rate anchors the new grid at the next tick, skipping nothing", async () => {
+    const c = clock();
+    const logger = recordingLogger();
+    const { timer, starts } = probe(c, 0, 250, { mode: "fixed_rate", logger });
+    timer.start();
+    await c.advance(1.1); // back to back: 0, 250, …, 1000 (in flight until 1250)
+    timer.setDelay(1);
+    await c.advance(3.5);
+    expect(starts).toEqual([0, 250, 500, 750, 1000, 1250, 2250, 3250, 4250]);
+    expect(logger.lines).toEqual([]);
+    await c.runUntil(timer.cancel());
+  });
+});
+
+describe("fixed_rate with periods that are not exact in binary", () => {
+  it.each([1 / 3, 1 / 60, 0.0166])(
+    "a tick lasting exactly one period (%d s) ends on the next slot, which fires",
+    async (delay) => {
+      const c = clock();
+      const logger = recordingLogger();
+      const { timer, starts } = probe(c, delay, delay * 1000, { mode: "fixed_rate", logger });
+      timer.start();
+      await c.advance(60.5 * delay); // slots 0…60, with half a period to spare
+      expect(starts.length).toBe(61);
+      expect(logger.lines).toEqual([]);
+      await c.runUntil(timer.cancel());
+    },
+  );
 });
 
 describe("long delays", () => {
