@@ -31,8 +31,8 @@ import { tickScope } from "./tick-scope.js";
  * instances (each call names the timer as `owner`), so an idle timer carries no closures for it.
  */
 export interface RunnerHost<O> {
-  /** Tick `tick` succeeded at monotonic time `at`; `hitCount` counts it. */
-  publish(owner: O, tick: number, value: unknown, hitCount: number, at: number): void;
+  /** Tick `tick` succeeded; `hitCount` counts it. */
+  publish(owner: O, tick: number, value: unknown, hitCount: number): void;
   fail(owner: O, tick: number, error: unknown, final: boolean): void;
   /** The run is over (its signal, if a tick asked for one, is already aborted). */
   end(owner: O, reason: EndReason): void;
@@ -275,7 +275,7 @@ export class Runner<O> {
           this.#clearWake();
           break;
         case "publish":
-          this.#host.publish(this.#owner, effect.tick, effect.value, effect.hitCount, effect.at);
+          this.#host.publish(this.#owner, effect.tick, effect.value, effect.hitCount);
           break;
         case "consult":
           this.dispatch({

@@ -120,7 +120,6 @@ export class Timer<T = unknown> implements AsyncIterable<T, undefined>, AsyncDis
   #ending: Ending | undefined;
   #lastResult: unknown;
   #lastTickAt: number | undefined;
-  #lastTickMono: number | undefined;
   /** A `cancelOn` promise settled: every run of this timer ends at once. */
   #externallyCancelled = false;
   #subscribed = 0;
@@ -188,12 +187,6 @@ export class Timer<T = unknown> implements AsyncIterable<T, undefined>, AsyncDis
 
   /** When the last successful tick completed, in epoch milliseconds (`Date.now()`). */
   get lastTickAt(): number | undefined {
-    // Converted from the monotonic reading on first read, then kept until the next tick, so
-    // ticks never pay for a wall-clock read and repeated reads agree.
-    if (this.#lastTickAt === undefined && this.#lastTickMono !== undefined) {
-      const driver = this.#runner.driver;
-      this.#lastTickAt = Math.round(driver.wallNow() - (driver.now() - this.#lastTickMono));
-    }
     return this.#lastTickAt;
   }
 
@@ -399,7 +392,10 @@ export class Timer<T = unknown> implements AsyncIterable<T, undefined>, AsyncDis
    */
   subscribe(options?: SubscribeOptions): Subscription<T> {
     checkOptions(options, "subscribe(options): options");
-    const maxsize = checkCount(options?.maxsize ?? 0, "subscribe(options): maxsize");
+    const maxsize =
+      options?.maxsize === undefined
+        ? 0
+        : checkCount(options.maxsize, "subscribe(options): maxsize");
     const name = options?.name;
     checkOptional(name, "string", "subscribe(options): name");
     this.#retire();
@@ -422,7 +418,8 @@ export class Timer<T = unknown> implements AsyncIterable<T, undefined>, AsyncDis
 
   /** Latest-value iteration: `for await (const value of timer)`; ends when the timer stops. */
   [Symbol.asyncIterator](): AsyncIterableIterator<T, undefined> {
-    return new TimerIterator<T>(this.#waiters(), this.#run);
+    // A stopped timer's iteration ends at once: not with the error that stopped an earlier run.
+    return new TimerIterator<T>(this.#waiters(), this.isRunning() ? this.#run : ENDED);
   }
 
   /** `await using timer = new Timer(…).start()` cancels it when the scope exits. */
@@ -450,7 +447,7 @@ export class Timer<T = unknown> implements AsyncIterable<T, undefined>, AsyncDis
 
   static {
     host = {
-      publish: (timer, tick, value, hitCount, at) => timer.#published(tick, value, hitCount, at),
+      publish: (timer, tick, value, hitCount) => timer.#published(tick, value, hitCount),
       fail: (timer, tick, error, final) => timer.#failed(tick, error, final),
       end: (timer, reason) => timer.#ended(reason),
       consult: (timer, error) => timer.#consult(error),
@@ -464,10 +461,11 @@ export class Timer<T = unknown> implements AsyncIterable<T, undefined>, AsyncDis
     return this.#fanout;
   }
 
-  #published(tick: number, value: unknown, hitCount: number, at: number): void {
+  #published(tick: number, value: unknown, hitCount: number): void {
     this.#lastResult = value;
-    this.#lastTickMono = at;
-    this.#lastTickAt = undefined;
+    // Read when the tick completes, not worked back from the monotonic clock at the first read:
+    // a wall clock that jumps, or a machine that sleeps, in between would shift it.
+    this.#lastTickAt = Math.round(this.#runner.driver.wallNow());
     this.#fanout?.publish(tick, value, hitCount);
     const subscriptions = this.#subscriptions;
     // Stryker disable next-line ConditionalExpression,EqualityOperator: skips an empty loop (hot path)

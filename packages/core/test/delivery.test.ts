@@ -201,6 +201,27 @@ describe("for await (… of timer)", () => {
     expect(seen).toEqual([]);
   });
 
+  it("over a timer an error stopped ends at once too, rather than throwing that old error", async () => {
+    const c = clock();
+    let n = 0;
+    const timer = new Timer(
+      1,
+      () => {
+        if (++n === 2) throw new Error("boom");
+        return n;
+      },
+      { driver: c, logger: recordingLogger() },
+    ).start();
+    expect(await c.runUntil(timer.join())).toBe(1); // a consumer during the run
+    await c.advance(1);
+    expect(timer.isRunning()).toBe(false);
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const seen: number[] = [];
+      for await (const value of timer) seen.push(value);
+      expect(seen).toEqual([]);
+    }
+  });
+
   it("throws the error that stopped the timer, also to a consumer that was busy when it happened", async () => {
     const c = clock();
     let n = 0;

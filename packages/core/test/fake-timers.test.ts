@@ -36,6 +36,16 @@ describe("under @sinonjs/fake-timers", () => {
     expect(after).toBe(before - 1);
   });
 
+  it("lastTickAt is the wall time the tick completed, even if the wall clock jumps before it is read", async () => {
+    clock = FakeTimers.install({ now: Date.UTC(2030, 0, 1) });
+    const timer = new Timer(60, () => Date.now()).start();
+    await clock.tickAsync(0);
+    const completedAt = timer.lastResult;
+    clock.setSystemTime(Date.UTC(2031, 0, 1)); // NTP step, a manual change, a sleeping laptop
+    expect(timer.lastTickAt).toBe(completedAt);
+    await timer.cancel();
+  });
+
   it("keeps fixed_rate slots and skips, with trigger re-anchoring", async () => {
     clock = FakeTimers.install();
     const starts: number[] = [];

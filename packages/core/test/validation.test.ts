@@ -139,6 +139,9 @@ describe("bad arguments throw at the call that received them", () => {
     );
     expect(() => timer.subscribe({ maxsize: 1.5 })).toThrow(RangeError);
     expect(() => timer.subscribe({ maxsize: "10" as never })).toThrow(TypeError);
+    expect(() => timer.subscribe({ maxsize: null as never })).toThrow(
+      new TypeError("subscribe(options): maxsize must be a number; got null"),
+    );
     expect(() => timer.subscribe({ name: 1 as never })).toThrow(TypeError);
   });
 
