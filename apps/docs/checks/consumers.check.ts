@@ -27,9 +27,12 @@ function write(path: string, content: string): string {
   return path;
 }
 
-function compile(project: string): void {
+/** The oldest TypeScript the packages' types support (README: getting started). */
+const oldestTsc = join(docsRoot, "node_modules", "typescript-oldest", "bin", "tsc");
+
+function compile(project: string, compiler = tsc): void {
   try {
-    execFileSync(process.execPath, [tsc, "-p", project], { encoding: "utf8" });
+    execFileSync(process.execPath, [compiler, "-p", project], { encoding: "utf8" });
   } catch (error) {
     throw new Error(`tsc -p ${project} failed:\n${(error as { stdout?: string }).stdout ?? ""}`);
   }
@@ -132,6 +135,46 @@ describe("the packed packages, installed outside the workspace", () => {
     expect(node(join(dir, "out", "cjs.cjs")).trim()).toBe(
       "Timer(delay=0.25s, fixed_delay, idle, hits=0)",
     );
+  });
+
+  it("type-check core and decorators with the oldest TypeScript their types support (5.2)", () => {
+    const dir = join(consumer, "ts-oldest");
+    write(
+      join(dir, "tsconfig.json"),
+      JSON.stringify({
+        compilerOptions: {
+          module: "esnext",
+          moduleResolution: "bundler",
+          target: "es2022",
+          lib: ["es2022", "esnext.disposable", "dom"],
+          strict: true,
+          exactOptionalPropertyTypes: true,
+          noEmit: true,
+          skipLibCheck: false,
+          types: [],
+        },
+        include: ["src"],
+      }),
+    );
+    write(
+      join(dir, "src", "app.ts"),
+      [
+        `import { Timer, TimerGroup, every } from "@async-timer/core";`,
+        `import { every as repeat, timerOf } from "@async-timer/decorators";`,
+        `export async function use(): Promise<number> {`,
+        `  await using timer = new Timer(5, async () => 42).start();`,
+        `  for await (const value of timer) return value;`,
+        `  for await (const value of timer.subscribe({ maxsize: undefined })) return value;`,
+        `  void new TimerGroup([timer]).wait({ hits: 1 });`,
+        `  return every(1)(() => 1).func();`,
+        `}`,
+        `export class Cache {`,
+        `  @repeat(5) refresh(): number { return 1; }`,
+        `}`,
+        `export const refreshing: Timer<number> = timerOf(new Cache(), "refresh");`,
+      ].join("\n"),
+    );
+    compile(join(dir, "tsconfig.json"), oldestTsc);
   });
 
   it('type-check with moduleResolution "bundler" and no Node types, bundle for browsers, run', async () => {

@@ -20,14 +20,14 @@ import { type Duration, toMilliseconds } from "./duration.js";
  */
 export interface WaitOptions {
   /** Resolve when `hitCount` reaches this absolute count (wins over `hits`). */
-  hitCount?: number;
+  hitCount?: number | undefined;
   /** Resolve after this many more successful ticks. */
-  hits?: number;
+  hits?: number | undefined;
   /**
    * With a condition: reject with `TimerTimeoutError` if it is not met in time. Without one:
    * stop waiting after it and resolve with the last value.
    */
-  timeout?: Duration;
+  timeout?: Duration | undefined;
 }
 
 /**
@@ -40,7 +40,7 @@ export interface WaitOptions {
  */
 export interface CancelOptions {
   /** Wait at most this long for the in-flight tick to settle; then resolve and log it as abandoned. */
-  timeout?: Duration;
+  timeout?: Duration | undefined;
 }
 
 /**

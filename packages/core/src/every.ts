@@ -39,7 +39,7 @@ export type EveryTimer<F extends TargetFunction<any>> = Timer<TickValue<ReturnTy
  */
 export function every(
   delay: Duration,
-  options?: TimerOptions<any>,
+  options?: TimerOptions<unknown>,
 ): <F extends TargetFunction<any>>(fn: F) => EveryTimer<F> {
   // Checked here, where they were given, not later when a timer is made from them.
   toMilliseconds(delay, "delay");

@@ -218,7 +218,7 @@ export class Fanout<T> {
  * loop waits. Ends when the run it was opened in ends; throws the error that stopped it (a
  * consumer busy at that moment gets the error on its next `next()`).
  */
-export class TimerIterator<T> implements AsyncIterableIterator<T, undefined> {
+export class TimerIterator<T> implements AsyncIterator<T, undefined>, AsyncIterable<T> {
   /** @internal The stopping error reached this iterator already. */
   failureDelivered = false;
   readonly #fanout: Fanout<unknown>;

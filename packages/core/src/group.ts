@@ -1,6 +1,7 @@
 import { type CancelOptions, readTimeout, readWait, type WaitOptions } from "./call-options.js";
 import { checkOptional, checkOptions, invalid } from "./check.js";
 import { armDeadline } from "./driver.js";
+import type { Duration } from "./duration.js";
 import { TimerTimeoutError } from "./errors.js";
 import { type Logger, readLogger, writeLog } from "./logger.js";
 import type { Timer } from "./timer.js";
@@ -16,9 +17,9 @@ import type { Timer } from "./timer.js";
  */
 export interface GroupOptions {
   /** Shown in `toString()` and log lines. */
-  name?: string;
+  name?: string | undefined;
   /** Where the group logs a member that failed to cancel; default: `console` warn/error. */
-  logger?: Logger;
+  logger?: Logger | undefined;
 }
 
 /**
@@ -30,7 +31,7 @@ export interface GroupOptions {
  * for (const [timer, value] of results) console.log(timer.name, value);
  * ```
  */
-export type MemberValue = readonly [timer: Timer<any>, value: unknown];
+export type MemberValue = readonly [timer: Timer<unknown>, value: unknown];
 
 /**
  * Timers with a shared lifecycle: started together, cancelled together.
@@ -50,14 +51,14 @@ export type MemberValue = readonly [timer: Timer<any>, value: unknown];
  * group.start(); // both running; both cancelled when the scope exits
  * ```
  */
-export class TimerGroup implements Iterable<Timer<any>>, AsyncDisposable {
+export class TimerGroup implements Iterable<Timer<unknown>>, AsyncDisposable {
   /** The name given in the options. */
   readonly name: string | undefined;
-  readonly #timers: Timer<any>[] = [];
+  readonly #timers: Timer<unknown>[] = [];
   readonly #logger: Logger;
   #active = false;
 
-  constructor(timers?: Iterable<Timer<any>>, options?: GroupOptions) {
+  constructor(timers?: Iterable<Timer<unknown>>, options?: GroupOptions) {
     checkOptions(options);
     checkOptional(options?.name, "string", "name");
     this.name = options?.name;
@@ -78,7 +79,7 @@ export class TimerGroup implements Iterable<Timer<any>>, AsyncDisposable {
   }
 
   /** Whether `timer` is a member. */
-  has(timer: Timer<any>): boolean {
+  has(timer: Timer<unknown>): boolean {
     return this.#timers.includes(timer);
   }
 
@@ -102,7 +103,7 @@ export class TimerGroup implements Iterable<Timer<any>>, AsyncDisposable {
    */
   start(): this {
     if (this.#active) return this;
-    const started: Timer<any>[] = [];
+    const started: Timer<unknown>[] = [];
     try {
       for (const timer of this.#timers) {
         if (timer.isRunning()) continue;
@@ -161,7 +162,7 @@ export class TimerGroup implements Iterable<Timer<any>>, AsyncDisposable {
    * `timeout`, rejects with `TimerTimeoutError` if they are not all done in time — each member
    * timed on its own driver, as `wait()` does, so members on different clocks are all bounded.
    */
-  trigger(options?: { timeout?: WaitOptions["timeout"] }): Promise<MemberValue[]> {
+  trigger(options?: { timeout?: Duration | undefined }): Promise<MemberValue[]> {
     const timeout = readTimeout(options, "trigger");
     if (timeout === undefined) {
       return Promise.all(
@@ -193,7 +194,7 @@ export class TimerGroup implements Iterable<Timer<any>>, AsyncDisposable {
   }
 
   /** The member timers, in the order they were added. */
-  [Symbol.iterator](): IterableIterator<Timer<any>> {
+  [Symbol.iterator](): IterableIterator<Timer<unknown>> {
     return this.#timers[Symbol.iterator]();
   }
 

@@ -13,9 +13,9 @@ import { Ring } from "./ring.js";
  */
 export interface SubscribeOptions {
   /** Bound of the queue; on overflow the oldest value is dropped. `0` or omitted: unbounded. */
-  maxsize?: number;
+  maxsize?: number | undefined;
   /** Shown in log lines and `toString()`. */
-  name?: string;
+  name?: string | undefined;
 }
 
 interface Pending<T> {
@@ -60,7 +60,9 @@ const DONE: IteratorResult<never, undefined> = Object.freeze({ done: true, value
  * }
  * ```
  */
-export class Subscription<T> implements AsyncIterableIterator<T, undefined>, AsyncDisposable {
+export class Subscription<T>
+  implements AsyncIterator<T, undefined>, AsyncIterable<T>, AsyncDisposable
+{
   /** The name given to `subscribe()`, or one made up from the timer's name and a number. */
   readonly name: string;
   /** The queue bound; `0` means unbounded. */

@@ -97,7 +97,7 @@ let host: RunnerHost<Timer<unknown>>;
  * // … serve requests; the timer is cancelled when the scope exits
  * ```
  */
-export class Timer<T = unknown> implements AsyncIterable<T, undefined>, AsyncDisposable {
+export class Timer<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
   /** The name given in the options, shown in `toString()` and log lines. */
   readonly name: string | undefined;
   /** `"fixed_delay"` or `"fixed_rate"`. */
@@ -417,7 +417,7 @@ export class Timer<T = unknown> implements AsyncIterable<T, undefined>, AsyncDis
   }
 
   /** Latest-value iteration: `for await (const value of timer)`; ends when the timer stops. */
-  [Symbol.asyncIterator](): AsyncIterableIterator<T, undefined> {
+  [Symbol.asyncIterator](): AsyncIterator<T, undefined> & AsyncIterable<T> {
     // A stopped timer's iteration ends at once: not with the error that stopped an earlier run.
     return new TimerIterator<T>(this.#waiters(), this.isRunning() ? this.#run : ENDED);
   }

@@ -1,5 +1,12 @@
 import { describe, expectTypeOf, it } from "vitest";
-import { type Duration, every, type Subscription, type TickValue, Timer } from "../src/index.js";
+import {
+  type Duration,
+  every,
+  type Subscription,
+  type TickValue,
+  Timer,
+  TimerGroup,
+} from "../src/index.js";
 
 describe("the value type of a timer is inferred from its target", () => {
   it("unwraps promises", () => {
@@ -106,5 +113,39 @@ describe("a timer of a narrower value type can be used where a wider one is expe
 
   it("but not the other way round", () => {
     expectTypeOf<Timer<unknown>>().not.toMatchTypeOf<Timer<number>>();
+  });
+});
+
+describe("option bags accept an optional value passed on as is (exactOptionalPropertyTypes)", () => {
+  it("for every call that takes options", () => {
+    const forward = (timer: Timer<number>, timeout?: Duration, count?: number, name?: string) => {
+      void timer.wait({ hitCount: count, hits: count, timeout });
+      void timer.cancel({ timeout });
+      timer.subscribe({ maxsize: count, name });
+      const group = new TimerGroup([timer], { name, logger: undefined });
+      void group.trigger({ timeout });
+      void group.wait({ hits: count, timeout });
+      void group.cancel({ timeout });
+    };
+    expectTypeOf(forward).toBeFunction();
+  });
+});
+
+describe("no any leaks out of groups and every()", () => {
+  it("a group's members and results are Timer<unknown>", async () => {
+    const group = new TimerGroup([new Timer(5, () => 42)]);
+    for (const member of group) expectTypeOf(member).toEqualTypeOf<Timer<unknown>>();
+    const [first] = await group.wait({ hits: 1 });
+    expectTypeOf(first?.[0]).toEqualTypeOf<Timer<unknown> | undefined>();
+  });
+
+  it("every()'s callbacks get a Timer<unknown>, not a Timer<any>", () => {
+    every(5, {
+      onError: (_error, timer) => {
+        expectTypeOf(timer).toEqualTypeOf<Timer<unknown>>();
+        return "continue";
+      },
+      onCancel: (timer) => expectTypeOf(timer).toEqualTypeOf<Timer<unknown>>(),
+    })(async () => 42);
   });
 });

@@ -35,7 +35,7 @@ export interface SleepMock {
 /** Options of `new MockTimer()`: a Timer's, minus `driver` (the mock is the driver). */
 export type MockTimerOptions<T> = Omit<TimerOptions<T>, "driver"> & {
   /** Seed of the random source jitter draws from. Default 1. */
-  seed?: number;
+  seed?: number | undefined;
 };
 
 interface MockWake {

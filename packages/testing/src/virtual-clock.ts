@@ -6,22 +6,22 @@ import { watch } from "./watch.js";
 /** Options of `new VirtualClock()`. */
 export interface VirtualClockOptions {
   /** Seed of the random source that jitter draws from. Same seed, same run. Default 1. */
-  seed?: number;
+  seed?: number | undefined;
   /** Epoch milliseconds that virtual time 0 corresponds to, for `lastTickAt`. Default 0. */
-  epoch?: number;
+  epoch?: number | undefined;
   /**
    * Real seconds to wait, with wakes pending and nobody advancing the clock, before reporting
    * that a test is awaiting virtual time that never comes. `0` turns the check off. Default 2.
    */
-  stallTimeout?: Duration;
+  stallTimeout?: Duration | undefined;
   /** What to do on a stall: throw an uncaught error (the test runner reports it), or warn. Default `"throw"`. */
-  onStall?: "throw" | "warn";
+  onStall?: "throw" | "warn" | undefined;
 }
 
 /** Options of the run-until methods. */
 export interface RunOptions {
   /** Most wakes to run before deciding the clock never idles. Default 10,000. */
-  limit?: number;
+  limit?: number | undefined;
 }
 
 interface Wake {

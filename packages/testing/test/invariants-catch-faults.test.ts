@@ -105,7 +105,7 @@ vi.mock("@async-timer/core", async (importOriginal) => {
       return feed;
     }
 
-    override [Symbol.asyncIterator](): AsyncIterableIterator<T, undefined> {
+    override [Symbol.asyncIterator](): AsyncIterator<T, undefined> & AsyncIterable<T> {
       const iterator = super[Symbol.asyncIterator]();
       if (fault.current !== "skipping-iteration") return iterator;
       iterator.next = skipEverySecond(iterator.next.bind(iterator));
