@@ -147,6 +147,9 @@ export class MockTimer<T = unknown> extends Timer<T> {
 
   constructor(delay: Duration, target: Target<T>, options: MockTimerOptions<T> = {}) {
     const { seed = 1, ...timerOptions } = options;
+    // As VirtualClock checks it: a fraction would be truncated and replay another run.
+    if (!Number.isInteger(seed))
+      throw new RangeError(`seed must be an integer; got ${String(seed)}`);
     if ("driver" in timerOptions) {
       throw new TypeError("MockTimer options cannot include a driver: the mock is the driver");
     }

@@ -25,6 +25,8 @@ export interface RunOptions {
 }
 
 interface Wake {
+  /** The clock that made it: another clock's handle (or any other value) is not ours to clear. */
+  readonly clock: VirtualClock;
   readonly at: number;
   readonly seq: number;
   readonly fn: () => void;
@@ -108,7 +110,13 @@ export class VirtualClock implements Driver {
     // A driver receiving NaN or ∞ means a bug upstream: fail loudly rather than never wake.
     if (!Number.isFinite(at))
       throw new RangeError(`setWake(at): at must be a finite time; got ${at}`);
-    const wake: Wake = { at: Math.max(at, this.#now), seq: this.#seq++, fn, cancelled: false };
+    const wake: Wake = {
+      clock: this,
+      at: Math.max(at, this.#now),
+      seq: this.#seq++,
+      fn,
+      cancelled: false,
+    };
     this.#push(wake);
     this.#live++;
     this.#armWatchdog();
@@ -116,8 +124,8 @@ export class VirtualClock implements Driver {
   }
 
   clearWake(handle: WakeHandle): void {
-    const wake = handle as Wake;
-    if (wake === undefined || wake.cancelled) return;
+    const wake = handle as Wake | undefined;
+    if (wake?.clock !== this || wake.cancelled) return;
     wake.cancelled = true;
     this.#live--;
   }

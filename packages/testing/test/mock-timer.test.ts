@@ -96,6 +96,15 @@ describe("MockTimer", () => {
     expect(timer.sleep.lastCall).toBeUndefined();
   });
 
+  it("refuses a seed that is not an integer, as VirtualClock does", () => {
+    for (const seed of [1.5, Number.NaN, "x"]) {
+      expect(() => new MockTimer(1, () => 1, { seed: seed as number })).toThrow(
+        new RangeError(`seed must be an integer; got ${String(seed)}`),
+      );
+    }
+    expect(() => new MockTimer(1, () => 1, { seed: undefined })).not.toThrow();
+  });
+
   it("refuses a driver option", () => {
     expect(() => new MockTimer(1, () => 1, { driver: {} } as never)).toThrow(
       /MockTimer options cannot include a driver/,

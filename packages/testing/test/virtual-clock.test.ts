@@ -63,6 +63,20 @@ describe("VirtualClock", () => {
     expect(clock.pending).toBe(0);
   });
 
+  it("ignores a handle it did not make: another clock's, or anything else", async () => {
+    const clock = quiet();
+    const other = quiet();
+    const fn = vi.fn();
+    clock.setWake(10, fn, false);
+    for (const foreign of [other.setWake(10, () => {}, false), {}, 42, null]) {
+      clock.clearWake(foreign);
+    }
+    expect(clock.pending).toBe(1);
+    expect(other.pending).toBe(1);
+    await clock.advance(1);
+    expect(fn).toHaveBeenCalledTimes(1);
+  });
+
   it("next() runs one wake; false when none is pending", async () => {
     const clock = quiet();
     clock.setWake(500, () => {}, false);
