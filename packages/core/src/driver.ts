@@ -43,8 +43,9 @@ export interface Driver {
 }
 
 /**
- * Arms a deadline on `driver`: its `setDeadline` if it has one, else `setWake`. Returns the
- * function that disarms it.
+ * Arms a deadline on `driver`: its `setDeadline` if it has one, else `setWake` (`unref` as for
+ * a wake: the deadline of an `unref` timer's wait must not keep the process alive when the timer
+ * would not). Returns the function that disarms it.
  *
  * @example
  * ```ts
@@ -52,10 +53,15 @@ export interface Driver {
  * disarm(); // in time after all
  * ```
  */
-export function armDeadline(driver: Driver, at: number, fire: () => void): () => void {
+export function armDeadline(
+  driver: Driver,
+  at: number,
+  fire: () => void,
+  unref = false,
+): () => void {
   const handle =
     driver.setDeadline === undefined
-      ? driver.setWake(at, fire, false)
+      ? driver.setWake(at, fire, unref)
       : driver.setDeadline(at, fire);
   return () => driver.clearWake(handle);
 }

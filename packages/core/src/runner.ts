@@ -114,7 +114,8 @@ export class Runner<O> {
   readonly driver: Driver;
   readonly #owner: O;
   readonly #host: RunnerHost<O>;
-  readonly #unref: boolean;
+  /** Whether this timer's wakes (and its deadlines) leave the process free to exit. */
+  readonly unref: boolean;
   readonly #fn: ((context: TickContext) => unknown) | undefined;
   /** The source of the current run: a generator object given directly, or one the function returned. */
   #source: Source | undefined;
@@ -153,7 +154,7 @@ export class Runner<O> {
   ) {
     this.state = initialState(config, delay);
     this.driver = driver;
-    this.#unref = unref;
+    this.unref = unref;
     this.#owner = owner;
     this.#host = host;
     this.#fn = target.fn;
@@ -210,11 +211,16 @@ export class Runner<O> {
         resolve();
       };
       if (timeout !== undefined) {
-        disarm = armDeadline(this.driver, this.driver.now() + timeout, () => {
-          disarm = undefined;
-          this.#giveUp(awaited); // an abandoned tick settles the machine: other cancels resolve too
-          resolve();
-        });
+        disarm = armDeadline(
+          this.driver,
+          this.driver.now() + timeout,
+          () => {
+            disarm = undefined;
+            this.#giveUp(awaited); // an abandoned tick settles the machine: other cancels resolve too
+            resolve();
+          },
+          this.unref,
+        );
       }
       if (tickPending || deciding) {
         this.#stopping ??= [];
@@ -257,7 +263,7 @@ export class Runner<O> {
         case "wake":
           this.#clearWake();
           this.#wakeRun = effect.run;
-          this.#wake = this.driver.setWake(effect.at, this.#onWake, this.#unref, this.#spent);
+          this.#wake = this.driver.setWake(effect.at, this.#onWake, this.unref, this.#spent);
           this.#spent = undefined;
           break;
         case "wakeSoon": {

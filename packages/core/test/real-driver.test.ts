@@ -59,6 +59,11 @@ describe("the real driver", () => {
     expect(result).toMatchObject({ code: 0, stdout: "tick\n" });
   });
 
+  it("lets the process exit while an unref'd timer sleeps with waits pending on their timeouts", async () => {
+    const result = await runFixture("unref.mjs", ["waiting"]);
+    expect(result).toMatchObject({ code: 0, stdout: "tick\n" });
+  });
+
   it("keeps the process alive while a ref'd timer sleeps (the control for the test above)", async () => {
     const result = await runFixture("unref.mjs", ["ref"], 1500);
     expect(result.signal).toBe("SIGTERM");
