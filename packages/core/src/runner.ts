@@ -101,6 +101,25 @@ interface Stopping {
 /** What `cancel()` returns when there is nothing to wait for; promises are immutable, so one will do. */
 const SETTLED: Promise<void> = Promise.resolve();
 
+/**
+ * The scope wakes are armed in when the code arming them runs inside some tick — a timer started
+ * or triggered from another timer's target, or its own. A timeout or microtask keeps the async
+ * context it was armed in, and so would every callback of this timer after it (its `onError`,
+ * its observers): a `cancel()` of that other timer made there would pass for one from inside its
+ * tick and not wait for it.
+ */
+const OUTSIDE = Object.freeze({});
+
+/** Whether the caller runs inside a tick's scope (not at top level, not in an `OUTSIDE` wake). */
+function insideSomeTick(): boolean {
+  const current = tickScope().current();
+  return current !== undefined && current !== OUTSIDE;
+}
+
+/** Arms a runner's wake (or its wakeSoon); one function each for every runner, as `enter` is. */
+let armWake: (runner: Runner<unknown>) => void;
+let armSoon: (runner: Runner<unknown>) => void;
+
 /** Closes a source; one function for every runner, as `enter` is. */
 function callReturn(source: Source): unknown {
   return source.return?.();
@@ -135,6 +154,7 @@ export class Runner<O> {
   /** The last wake's handle after it fired, offered back to the driver to re-arm. */
   #spent: WakeHandle | undefined;
   #wakeRun = 0;
+  #wakeAt = 0;
   /** Moved on whenever the wake is cleared or re-armed, so a pending `wakeSoon` knows it is stale. */
   #soon = 0;
 
@@ -263,20 +283,16 @@ export class Runner<O> {
         case "wake":
           this.#clearWake();
           this.#wakeRun = effect.run;
-          this.#wake = this.driver.setWake(effect.at, this.#onWake, this.unref, this.#spent);
-          this.#spent = undefined;
+          this.#wakeAt = effect.at;
+          if (insideSomeTick()) tickScope().run(OUTSIDE, armWake, this as Runner<unknown>);
+          else this.#armWake();
           break;
-        case "wakeSoon": {
-          // A microtask cannot be cancelled, so clearing the wake moves a counter on and a
-          // cleared one sees that it is stale: start() then trigger() in one turn must not
-          // leave two wakes behind.
-          const run = effect.run;
-          const soon = this.#soon;
-          void Promise.resolve().then(() => {
-            if (soon === this.#soon) this.#fire(run);
-          });
+        case "wakeSoon":
+          this.#clearWake(); // nothing is armed; this moves #soon on past any older wakeSoon
+          this.#wakeRun = effect.run;
+          if (insideSomeTick()) tickScope().run(OUTSIDE, armSoon, this as Runner<unknown>);
+          else this.#armSoon();
           break;
-        }
         case "clearWake":
           this.#clearWake();
           break;
@@ -313,6 +329,23 @@ export class Runner<O> {
       // so one failure cannot leave the remaining effects unperformed.
       this.#host.log(this.#owner, "error", `internal error while performing ${effect.type}`, error);
     }
+  }
+
+  #armWake(): void {
+    this.#wake = this.driver.setWake(this.#wakeAt, this.#onWake, this.unref, this.#spent);
+    this.#spent = undefined;
+  }
+
+  /**
+   * A microtask cannot be cancelled, so clearing the wake moves a counter on and a cleared one
+   * sees that it is stale: start() then trigger() in one turn must not leave two wakes behind.
+   */
+  #armSoon(): void {
+    const run = this.#wakeRun;
+    const soon = this.#soon;
+    void Promise.resolve().then(() => {
+      if (soon === this.#soon) this.#fire(run);
+    });
   }
 
   readonly #onWake = (): void => {
@@ -380,6 +413,8 @@ export class Runner<O> {
 
   static {
     enter = (runner) => runner.#enter();
+    armWake = (runner) => runner.#armWake();
+    armSoon = (runner) => runner.#armSoon();
   }
 
   /** Runs inside the tick's scope: calls the function, or pulls the source. */

@@ -54,6 +54,25 @@ describe("the real driver", () => {
     }
   });
 
+  it("a timer started inside another's tick does not pass for that tick: its onError's cancel() waits", async () => {
+    let settled = false;
+    let cancelled: Promise<boolean> | undefined;
+    const job: Timer<void> = new Timer(3600, async () => {
+      // A helper started from inside the job's tick; its onError cancels the job.
+      new Timer(0.01, () => Promise.reject(new Error("helper failed")), {
+        onError: () => {
+          cancelled ??= job.cancel().then(() => settled);
+          return "stop";
+        },
+      }).start();
+      await new Promise((resolve) => setTimeout(resolve, 300)); // ignores its signal
+      settled = true;
+    }).start();
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(await cancelled).toBe(true); // cancel() resolved only once the job's tick had settled
+    await job.cancel();
+  });
+
   it("lets the process exit while an unref'd timer sleeps", async () => {
     const result = await runFixture("unref.mjs");
     expect(result).toMatchObject({ code: 0, stdout: "tick\n" });
