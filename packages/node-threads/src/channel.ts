@@ -13,7 +13,7 @@
  * @module
  */
 import { receiveMessageOnPort, threadId } from "node:worker_threads";
-import { TimerTimeoutError } from "@async-timer/core";
+import { realDriver, TimerTimeoutError, type WakeHandle } from "@async-timer/core";
 import { ThreadControlError } from "./errors.js";
 import type { AnyHandle } from "./handles.js";
 import {
@@ -56,7 +56,8 @@ interface Pending {
   readonly method: string;
   resolve(value: unknown): void;
   reject(error: unknown): void;
-  timer: ReturnType<typeof setTimeout> | undefined;
+  /** The call's deadline: core's real driver, which holds timeouts longer than setTimeout can. */
+  timer: WakeHandle | undefined;
 }
 
 /** Names a call in messages, e.g. `cancelSync() on timer "cache"`. */
@@ -197,8 +198,23 @@ export class Channel {
       return Promise.reject(error);
     }
     return new Promise((resolve, reject) => {
+      // Armed at the call: time spent queued for a free request slot counts against the timeout.
+      let expire = (): void => {
+        const queued = this.#waitingForSlot.indexOf(send);
+        if (queued >= 0) this.#waitingForSlot.splice(queued, 1);
+        reject(
+          new TimerTimeoutError(
+            `${site.method} timed out after ${(timeoutMs as number) / 1000}s: the owner thread (thread ${this.ownerThreadId}) had not started it, and now never will (every request slot of this handle was taken by calls still pending)`,
+          ),
+        );
+      };
+      const timer =
+        timeoutMs === undefined
+          ? undefined
+          : realDriver.setWake(realDriver.now() + timeoutMs, () => expire(), false);
       const send = (): void => {
         if (this.#state !== "open" || !isAlive(this.thread)) {
+          if (timer !== undefined) realDriver.clearWake(timer);
           reject(
             this.#state === "disconnected"
               ? this.#disconnected(site.method)
@@ -208,14 +224,12 @@ export class Channel {
         }
         const slot = this.#freeSlots.pop() as number;
         const id = this.#id();
-        const pending: Pending = { slot, method: site.method, resolve, reject, timer: undefined };
+        const pending: Pending = { slot, method: site.method, resolve, reject, timer };
         if (this.#pending.size === 0) this.#port.ref();
         this.#pending.set(id, pending);
         Atomics.store(this.#slots, slot, slotWord(id, PENDING));
         this.#port.postMessage(request(op, id, slot, false, generation));
-        if (timeoutMs !== undefined) {
-          pending.timer = setTimeout(() => this.#expire(id, pending, timeoutMs), timeoutMs);
-        }
+        expire = () => this.#expire(id, pending, timeoutMs as number);
       };
       if (this.#freeSlots.length > 0) send();
       else this.#waitingForSlot.push(send);
@@ -296,7 +310,7 @@ export class Channel {
   }
 
   #release(id: number, pending: Pending): void {
-    if (pending.timer !== undefined) clearTimeout(pending.timer);
+    if (pending.timer !== undefined) realDriver.clearWake(pending.timer);
     this.#pending.delete(id);
     Atomics.store(this.#slots, pending.slot, FREE);
     this.#freeSlots.push(pending.slot);

@@ -173,6 +173,43 @@ describe("many non-blocking calls from one thread", () => {
   });
 });
 
+describe("non-blocking calls with a timeout", () => {
+  it("count the wait for a free request slot against the timeout", async () => {
+    let ticks = 0;
+    // Every tick after the first hangs, so every trigger() stays pending and holds its slot.
+    const timer = new Timer(3600, () =>
+      ++ticks === 1 ? 1 : new Promise<number>(() => {}),
+    ).start();
+    await timer.wait({ hitCount: 1 });
+    const here = openTimer(shareTimer(timer));
+    const held = Array.from({ length: 40 }, () => here.trigger().catch((error: unknown) => error));
+    const started = performance.now();
+    const late = await here.cancel({ timeout: 0.2 }).catch((error: unknown) => error);
+    expect(late).toMatchObject({
+      name: "TimerTimeoutError",
+      message: expect.stringMatching(/cancel\(\) timed out after 0\.2s: .* had not started it/),
+    });
+    expect(performance.now() - started).toBeLessThan(5000); // not held until a slot frees
+    expect(timer.isRunning()).toBe(true); // the cancel never reached the owner
+    await timer.cancel({ timeout: 0 });
+    await Promise.all(held);
+    here.disconnect();
+  });
+
+  it("hold a timeout longer than setTimeout can (about 24.8 days) for its whole length", async () => {
+    let ticks = 0;
+    const timer = new Timer(3600, async () => {
+      if (++ticks > 1) await new Promise((resolve) => setTimeout(resolve, 100));
+      return ticks;
+    }).start();
+    await timer.wait({ hitCount: 1 });
+    const here = openTimer(shareTimer(timer));
+    expect(await here.trigger({ timeout: 25 * 86_400 })).toBe(2);
+    await timer.cancel();
+    here.disconnect();
+  });
+});
+
 describe("setDelay() from a worker", () => {
   it("takes effect at the owner's next sleep, exactly, on the virtual clock", async () => {
     const clock = virtualClock();
