@@ -39,7 +39,10 @@ export interface Pipeline {
   readonly dropped: number;
   /** Samples whose export failed (logged, then skipped). */
   readonly failed: number;
-  /** Stops sampling, lets the exporter drain what is queued, and resolves when it has. */
+  /**
+   * Stops sampling, lets the exporter drain what is queued, and resolves when it has — or
+   * rejects with the sampler's error, if a failing `read()` stopped sampling first.
+   */
   stop(): Promise<void>;
 }
 
@@ -57,15 +60,23 @@ export function startPipeline(options: PipelineOptions): Pipeline {
 
   let exported = 0;
   let failed = 0;
+  // A sampler that throws stops the timer (its default policy, logged by the timer); the feed
+  // then ends with that error after the queued samples. Kept for stop() to report, so it is
+  // never an unhandled rejection while nobody has called stop() yet.
+  let samplerError: { error: unknown } | undefined;
   const drained = (async () => {
-    for await (const sample of feed) {
-      try {
-        await exporter.export(sample);
-        exported += 1;
-      } catch (error) {
-        failed += 1;
-        logger?.warn?.(`export of sample ${sample.seq} failed; skipped`, error);
+    try {
+      for await (const sample of feed) {
+        try {
+          await exporter.export(sample);
+          exported += 1;
+        } catch (error) {
+          failed += 1;
+          logger?.warn?.(`export of sample ${sample.seq} failed; skipped`, error);
+        }
       }
+    } catch (error) {
+      samplerError = { error };
     }
   })();
 
@@ -83,6 +94,7 @@ export function startPipeline(options: PipelineOptions): Pipeline {
     async stop() {
       await timer.cancel(); // the subscription ends after its buffer …
       await drained; // … which the exporter works through
+      if (samplerError !== undefined) throw samplerError.error;
     },
   };
 }

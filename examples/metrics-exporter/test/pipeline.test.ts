@@ -102,4 +102,34 @@ describe("metrics on a fixed rate with a slow exporter", () => {
     expect(pipeline.timer.isRunning()).toBe(true);
     await clock.runUntil(pipeline.stop());
   });
+
+  it("a failing sampler stops sampling; the queue is still exported and stop() reports the error", async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on("unhandledRejection", onUnhandled);
+    try {
+      const clock = new VirtualClock();
+      const { exporter, sent } = slowExporter(clock, 0.5);
+      let reads = 0;
+      const pipeline = startPipeline({
+        every: 1,
+        read: () => {
+          if (++reads === 5) throw new Error("metrics source broke");
+          return {};
+        },
+        exporter,
+        maxsize: 3,
+        logger: { warn: () => {}, error: () => {} },
+        driver: clock,
+      });
+      await clock.advance(10);
+      await new Promise((resolve) => setTimeout(resolve, 10)); // let Node report anything unhandled
+      expect(unhandled).toEqual([]);
+      expect(pipeline.timer.isRunning()).toBe(false);
+      expect(sent.map((entry) => entry.seq)).toEqual([1, 2, 3, 4]);
+      await expect(clock.runUntil(pipeline.stop())).rejects.toThrow("metrics source broke");
+    } finally {
+      process.off("unhandledRejection", onUnhandled);
+    }
+  });
 });
