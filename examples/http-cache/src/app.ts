@@ -1,9 +1,9 @@
 /**
  * The seed's FastAPI lifespan example, in Fastify: a Timer refreshes the cache every few seconds,
  * started in the `onReady` hook (which `listen()` awaits, so the first request already sees a
- * warm cache) and cancelled in the `onClose` hook (which waits for a refresh in flight).
+ * warm cache) and cancelled in the `preClose` hook (which waits for a refresh in flight).
  */
-import { type Duration, Timer } from "@async-timer/core";
+import { type Duration, Timer, TimerCancelledError } from "@async-timer/core";
 import Fastify, { type FastifyInstance } from "fastify";
 import { fakeDatabase, type Snapshot } from "./database.js";
 
@@ -13,6 +13,8 @@ export interface AppOptions {
   /** Where the data comes from. Default: a fake database. */
   load?: (signal: AbortSignal) => Promise<Snapshot>;
   logger?: boolean;
+  /** How long shutdown waits for a refresh in flight before abandoning it. Default 5 s. */
+  shutdownTimeout?: Duration;
 }
 
 declare module "fastify" {
@@ -44,15 +46,22 @@ export function buildApp(options: AppOptions = {}): FastifyInstance {
     await cacheTimer.wait({ hitCount: cacheTimer.hitCount + 1, timeout: 10 });
   });
 
-  app.addHook("onClose", async () => {
-    await cacheTimer.cancel({ timeout: 5 });
+  // preClose, not onClose: Fastify waits for in-flight requests between the two, and a
+  // `POST /refresh` in flight waits for the timer — only cancelling it lets that request end.
+  app.addHook("preClose", async () => {
+    await cacheTimer.cancel({ timeout: options.shutdownTimeout ?? 5 });
   });
 
   app.get("/", async () => ({ db_cache: cacheTimer.lastResult ?? null }));
 
-  app.post("/refresh", async () => {
-    const snapshot = await cacheTimer.trigger(); // a query that started after this request
-    return { db_cache: snapshot };
+  app.post("/refresh", async (_request, reply) => {
+    try {
+      const snapshot = await cacheTimer.trigger(); // a query that started after this request
+      return { db_cache: snapshot };
+    } catch (error) {
+      if (!(error instanceof TimerCancelledError)) throw error;
+      return reply.code(503).send({ error: "shutting down" });
+    }
   });
 
   app.get("/health", async () => ({

@@ -88,6 +88,24 @@ describe("the HTTP service with a refreshed cache", () => {
     expect(((await retried.json()) as { db_cache: Snapshot }).db_cache.version).toBe(3);
   });
 
+  it("shuts down while a POST /refresh waits on a refresh that hangs: 503, then closed", async () => {
+    let loads = 0;
+    const hangs = () => new Promise<never>(() => {}); // ignores its signal: the worst case
+    const base = await start({
+      load: async () =>
+        ++loads === 1 ? { version: 1, loadedAt: Date.now(), prices: {} } : hangs(),
+      shutdownTimeout: 0.2,
+    });
+    const waiting = fetch(`${base}/refresh`, { method: "POST" });
+    while (loads < 2) await new Promise((resolve) => setTimeout(resolve, 5)); // refresh in flight
+    const closed = app?.close();
+    app = undefined;
+    const response = await waiting;
+    expect(response.status).toBe(503);
+    expect(await response.json()).toEqual({ error: "shutting down" });
+    await closed; // within the shutdown timeout, not when the client gives up
+  });
+
   it("shutting down cancels the timer and leaves no timer handle behind", async () => {
     const baseline = timeouts();
     const base = await start({ refreshEvery: 1 });
