@@ -1,3 +1,4 @@
+import { unwatchAbort, watchAbort } from "./abort-watch.js";
 import { type CancelOptions, readTimeout, readWait, type WaitOptions } from "./call-options.js";
 import { checkCount, checkOptional, checkOptions, invalid } from "./check.js";
 import { armDeadline, type Driver } from "./driver.js";
@@ -210,7 +211,7 @@ export class Timer<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
     // Observers hear of a run in order: a restart waits for the old run's `ended`.
     if (this.#ending === undefined) this.#notify("started", undefined);
     else this.#ending.restarted = true;
-    for (const signal of this.#signals) signal.addEventListener("abort", this.#onAbort);
+    for (const signal of this.#signals) watchAbort(signal, this.#onAbort);
     if (this.#externallyCancelled || this.#signals.some((signal) => signal.aborted)) {
       void this.cancel();
     }
@@ -520,7 +521,7 @@ export class Timer<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
     if (this.#ending === undefined) this.#subscriptions = undefined;
     this.#ending = undefined;
     run.ended = true;
-    for (const signal of this.#signals) signal.removeEventListener("abort", this.#onAbort);
+    for (const signal of this.#signals) unwatchAbort(signal, this.#onAbort);
     fanout?.end(this.#lastResult);
     if (subscriptions !== undefined) {
       for (const subscription of subscriptions) subscription.end();
