@@ -266,10 +266,12 @@ export class Channel {
     if (this.#state === "gone" || !isAlive(this.thread)) throw this.#gone(method, false);
   }
 
-  #disconnected(method: string): ThreadControlError {
+  #disconnected(method: string, during = false): ThreadControlError {
+    // A call already sent may have run on the owner before the disconnect: say so, as owner-gone does.
+    const tail = during ? " while the call was in progress; it may or may not have run" : "";
     return new ThreadControlError(
       "disconnected",
-      `${method}: this handle of ${this.label} was disconnected on this thread`,
+      `${method}: this handle of ${this.label} was disconnected on this thread${tail}`,
     );
   }
 
@@ -323,7 +325,7 @@ export class Channel {
       this.#release(id, pending);
       pending.reject(
         this.#state === "disconnected"
-          ? this.#disconnected(pending.method)
+          ? this.#disconnected(pending.method, true)
           : this.#gone(pending.method, true),
       );
     }

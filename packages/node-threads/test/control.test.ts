@@ -325,6 +325,20 @@ describe("refusals", () => {
     expect(timer.isRunning()).toBe(false);
   });
 
+  it("a call pending at disconnect() rejects 'disconnected', saying it may or may not have run", async () => {
+    const timer = new Timer(3600, () => 1).start();
+    const here = openTimer(shareTimer(timer));
+    const pending = here.cancel();
+    here.disconnect();
+    await expect(pending).rejects.toMatchObject({
+      reason: "disconnected",
+      message: expect.stringMatching(
+        /disconnected on this thread while the call was in progress; it may or may not have run$/,
+      ),
+    });
+    await timer.cancel();
+  });
+
   it("after disconnect() control calls throw 'disconnected' while reads keep answering", async () => {
     const clock = virtualClock();
     const timer = counter(clock).start();
