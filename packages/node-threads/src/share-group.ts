@@ -108,9 +108,10 @@ class SharedGroup implements ControlTarget {
   }
 
   perform(request: CallRequest): unknown {
-    // Members may have been started one by one, outside the group's start().
-    const running = (timer: Timer<unknown>): boolean => timer.isRunning();
-    if (!this.#started && ![...this.group].some(running)) {
+    // Members may have been started one by one, outside the group's start(), or have run and
+    // stopped before the group was shared: a member that ever ticked counts as started.
+    const ran = (timer: Timer<unknown>): boolean => timer.isRunning() || timer.hitCount > 0;
+    if (!this.#started && ![...this.group].some(ran)) {
       throw new ThreadControlError(
         "not-started",
         `${request.op}: ${this.label} has never been started; call start() on its owner thread first`,

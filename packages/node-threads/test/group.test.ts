@@ -55,6 +55,17 @@ describe("a shared group", () => {
     expect(a.isRunning()).toBe(false);
   });
 
+  it("counts a group whose members ran before it was shared as started", async () => {
+    const clock = new VirtualClock({ stallTimeout: 0 });
+    const [a, b] = members(clock);
+    const group = new TimerGroup([a, b]).start();
+    await clock.advance(1); // the members tick …
+    await clock.runUntil(group.cancel()); // … and stop, all before the group is shared
+    const here = openGroup(shareGroup(group));
+    await expect(here.cancel()).resolves.toBeUndefined();
+    here.disconnect();
+  });
+
   it("refuses cancelSync() on the owner thread; cancel() works there", async () => {
     const clock = new VirtualClock({ stallTimeout: 0 });
     const group = new TimerGroup(members(clock)).start();
