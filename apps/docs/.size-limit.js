@@ -15,13 +15,13 @@ import { publishedPackages } from "./scripts/workspace.mjs";
  */
 const BUDGETS = {
   // Issue #6 asks for at most 4 kB for core's whole API and less for Timer alone; not met. Core
-  // measures 9.28 kB and Timer 8.49 kB; these budgets sit 1–2 % above, to catch regressions.
+  // measures 9.49 kB and Timer 8.70 kB; these budgets sit 1–2 % above, to catch regressions.
   // Where the bytes go (`pnpm --filter async-timer-docs size:breakdown`: gzipped bytes each
-  // module adds to the whole): timer 1.7 kB, machine 1.5, runner 1.5, group, fanout 0.6 each,
-  // subscription 0.5, options 0.4, the rest 1.6. The first three alone exceed 4 kB, so the
+  // module adds to the whole): timer 1.7 kB, runner 1.5, machine 1.5, group, fanout 0.6 each,
+  // subscription 0.5, options 0.4, the rest 1.7. The first three alone exceed 4 kB, so the
   // target needs a smaller design, not trimming: with every message replaced by a short code
-  // and every property name mangled, the same code is still 7.9 kB.
-  "@async-timer/core": { all: "9.4 kB", exports: { Timer: "8.6 kB", every: "8.75 kB" } },
+  // and every property name mangled, the same code is still about 8 kB.
+  "@async-timer/core": { all: "9.65 kB", exports: { Timer: "8.85 kB", every: "9 kB" } },
   "@async-timer/testing": { all: "3 kB" },
   "@async-timer/decorators": { all: "2.5 kB" },
   "@async-timer/node-threads": { all: "10 kB" },
