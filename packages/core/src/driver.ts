@@ -43,9 +43,9 @@ export interface Driver {
 }
 
 /**
- * Arms a deadline on `driver`: its `setDeadline` if it has one, else `setWake` (`unref` as for
- * a wake: the deadline of an `unref` timer's wait must not keep the process alive when the timer
- * would not). Returns the function that disarms it.
+ * Arms a deadline on `driver`: its `setDeadline` if it has one, else `setWake`. Returns the
+ * function that disarms it. A deadline always keeps the process alive, even an `unref` timer's:
+ * a `wait()` or `cancel()` with a timeout is the caller asking to wait, until it settles.
  *
  * @example
  * ```ts
@@ -53,15 +53,10 @@ export interface Driver {
  * disarm(); // in time after all
  * ```
  */
-export function armDeadline(
-  driver: Driver,
-  at: number,
-  fire: () => void,
-  unref = false,
-): () => void {
+export function armDeadline(driver: Driver, at: number, fire: () => void): () => void {
   const handle =
     driver.setDeadline === undefined
-      ? driver.setWake(at, fire, unref)
+      ? driver.setWake(at, fire, false)
       : driver.setDeadline(at, fire);
   return () => driver.clearWake(handle);
 }

@@ -133,8 +133,7 @@ export class Runner<O> {
   readonly driver: Driver;
   readonly #owner: O;
   readonly #host: RunnerHost<O>;
-  /** Whether this timer's wakes (and its deadlines) leave the process free to exit. */
-  readonly unref: boolean;
+  readonly #unref: boolean;
   readonly #fn: ((context: TickContext) => unknown) | undefined;
   /** The source of the current run: a generator object given directly, or one the function returned. */
   #source: Source | undefined;
@@ -174,7 +173,7 @@ export class Runner<O> {
   ) {
     this.state = initialState(config, delay);
     this.driver = driver;
-    this.unref = unref;
+    this.#unref = unref;
     this.#owner = owner;
     this.#host = host;
     this.#fn = target.fn;
@@ -231,16 +230,11 @@ export class Runner<O> {
         resolve();
       };
       if (timeout !== undefined) {
-        disarm = armDeadline(
-          this.driver,
-          this.driver.now() + timeout,
-          () => {
-            disarm = undefined;
-            this.#giveUp(awaited); // an abandoned tick settles the machine: other cancels resolve too
-            resolve();
-          },
-          this.unref,
-        );
+        disarm = armDeadline(this.driver, this.driver.now() + timeout, () => {
+          disarm = undefined;
+          this.#giveUp(awaited); // an abandoned tick settles the machine: other cancels resolve too
+          resolve();
+        });
       }
       if (tickPending || deciding) {
         this.#stopping ??= [];
@@ -332,7 +326,7 @@ export class Runner<O> {
   }
 
   #armWake(): void {
-    this.#wake = this.driver.setWake(this.#wakeAt, this.#onWake, this.unref, this.#spent);
+    this.#wake = this.driver.setWake(this.#wakeAt, this.#onWake, this.#unref, this.#spent);
     this.#spent = undefined;
   }
 

@@ -593,7 +593,7 @@ export class Timer<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
   /** Calls `fn` after `ms` on this timer's driver; returns the disarm function. */
   #after(ms: number, fn: () => void): () => void {
     const driver = this.#runner.driver;
-    return armDeadline(driver, driver.now() + ms, fn, this.#runner.unref);
+    return armDeadline(driver, driver.now() + ms, fn);
   }
 }
 
