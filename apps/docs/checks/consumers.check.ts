@@ -27,6 +27,16 @@ function write(path: string, content: string): string {
   return path;
 }
 
+/** A browser app's compiler options: bundler resolution, no Node types. */
+const BUNDLER = {
+  module: "esnext",
+  moduleResolution: "bundler",
+  target: "es2022",
+  strict: true,
+  noEmit: true,
+  types: [],
+};
+
 /** The oldest TypeScript the packages' types support (README: getting started). */
 const oldestTsc = join(docsRoot, "node_modules", "typescript-oldest", "bin", "tsc");
 
@@ -143,15 +153,10 @@ describe("the packed packages, installed outside the workspace", () => {
       join(dir, "tsconfig.json"),
       JSON.stringify({
         compilerOptions: {
-          module: "esnext",
-          moduleResolution: "bundler",
-          target: "es2022",
+          ...BUNDLER,
           lib: ["es2022", "esnext.disposable", "dom"],
-          strict: true,
           exactOptionalPropertyTypes: true,
-          noEmit: true,
           skipLibCheck: false,
-          types: [],
         },
         include: ["src"],
       }),
@@ -182,15 +187,7 @@ describe("the packed packages, installed outside the workspace", () => {
     write(
       join(dir, "tsconfig.json"),
       JSON.stringify({
-        compilerOptions: {
-          module: "esnext",
-          moduleResolution: "bundler",
-          target: "es2022",
-          lib: ["es2023", "esnext.disposable", "dom"],
-          strict: true,
-          noEmit: true,
-          types: [],
-        },
+        compilerOptions: { ...BUNDLER, lib: ["es2023", "esnext.disposable", "dom"] },
         include: ["src"],
       }),
     );

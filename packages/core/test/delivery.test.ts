@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Timer, TimerCancelledError, TimerTimeoutError } from "../src/index.js";
-import { clock, recordingLogger, sleep, track } from "./helpers.js";
+import { clock, failingAt, recordingLogger, sleep, track } from "./helpers.js";
 
 function counter(c: ReturnType<typeof clock>, delay = 1, options = {}) {
   let n = 0;
@@ -203,15 +203,7 @@ describe("for await (… of timer)", () => {
 
   it("over a timer an error stopped ends at once too, rather than throwing that old error", async () => {
     const c = clock();
-    let n = 0;
-    const timer = new Timer(
-      1,
-      () => {
-        if (++n === 2) throw new Error("boom");
-        return n;
-      },
-      { driver: c, logger: recordingLogger() },
-    ).start();
+    const timer = failingAt(c, 2, "boom");
     expect(await c.runUntil(timer.join())).toBe(1); // a consumer during the run
     await c.advance(1);
     expect(timer.isRunning()).toBe(false);
@@ -224,15 +216,7 @@ describe("for await (… of timer)", () => {
 
   it("throws the error that stopped the timer, also to a consumer that was busy when it happened", async () => {
     const c = clock();
-    let n = 0;
-    const timer = new Timer(
-      1,
-      () => {
-        if (++n === 3) throw new Error("third");
-        return n;
-      },
-      { driver: c, logger: recordingLogger() },
-    ).start();
+    const timer = failingAt(c, 3, "third");
     const iterator = timer[Symbol.asyncIterator]();
     expect(await iterator.next()).toEqual({ done: false, value: 1 });
     await c.advance(5); // busy: not waiting when tick 3 fails

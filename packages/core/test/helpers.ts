@@ -1,5 +1,5 @@
 import { VirtualClock } from "../../testing/src/virtual-clock.js";
-import type { Logger } from "../src/index.js";
+import { type Logger, Timer } from "../src/index.js";
 
 export { VirtualClock };
 
@@ -87,4 +87,17 @@ export function track<T>(promise: Promise<T>): {
     },
   );
   return record;
+}
+
+/** A started timer on `on` whose tick `failing` throws `Error(message)`; the others count up. */
+export function failingAt(on: VirtualClock, failing: number, message: string): Timer<number> {
+  let n = 0;
+  return new Timer(
+    1,
+    () => {
+      if (++n === failing) throw new Error(message);
+      return n;
+    },
+    { driver: on, logger: recordingLogger() },
+  ).start();
 }
