@@ -117,8 +117,8 @@ export class Timer<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
   readonly #onCancel: ((timer: Timer<any>) => void) | undefined;
   readonly #signals: readonly AbortSignal[];
   #run: RunRecord = ENDED;
-  /** A run over in the machine whose end has not reached this timer yet: see #retire(). */
-  #ending: Ending | undefined;
+  /** Runs over in the machine whose ends have not reached this timer yet, oldest first: see #retire(). */
+  #ending: Ending[] | undefined;
   #lastResult: unknown;
   #lastTickAt: number | undefined;
   /** A `cancelOn` promise settled: every run of this timer ends at once. */
@@ -209,8 +209,9 @@ export class Timer<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
     // Stryker disable next-line ObjectLiteral: { } reads the same (undefined fields), spelled out for shape
     this.#run = { ended: false, failure: undefined };
     // Observers hear of a run in order: a restart waits for the old run's `ended`.
-    if (this.#ending === undefined) this.#notify("started", undefined);
-    else this.#ending.restarted = true;
+    const ending = this.#ending;
+    if (ending === undefined) this.#notify("started", undefined);
+    else (ending[ending.length - 1] as Ending).restarted = true;
     for (const signal of this.#signals) watchAbort(signal, this.#onAbort);
     if (this.#externallyCancelled || this.#signals.some((signal) => signal.aborted)) {
       void this.cancel();
@@ -486,12 +487,14 @@ export class Timer<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
    */
   #retire(): void {
     if (this.#run.ended || this.isRunning()) return;
-    this.#ending = {
+    // A queue, not one slot: a callback may cancel and restart more than once before any of
+    // those ends arrives, and each must reach its own run's consumers, in order.
+    (this.#ending ??= []).push({
       run: this.#run,
       fanout: this.#fanout,
       subscriptions: this.#subscriptions,
       restarted: false,
-    };
+    });
     this.#run = ENDED;
     this.#fanout = undefined;
     this.#subscriptions = undefined;
@@ -500,7 +503,7 @@ export class Timer<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
   /** The run that a `fail` or `end` concerns: one set aside by `#retire`, else the current one. */
   #concerned(): Ending {
     return (
-      this.#ending ?? {
+      this.#ending?.[0] ?? {
         run: this.#run,
         fanout: this.#fanout,
         subscriptions: this.#subscriptions,
@@ -518,8 +521,10 @@ export class Timer<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
 
   #ended(reason: EndReason): void {
     const { run, fanout, subscriptions, restarted } = this.#concerned();
-    if (this.#ending === undefined) this.#subscriptions = undefined;
-    this.#ending = undefined;
+    const ending = this.#ending;
+    if (ending === undefined) this.#subscriptions = undefined;
+    else if (ending.length > 1) ending.shift();
+    else this.#ending = undefined;
     run.ended = true;
     for (const signal of this.#signals) unwatchAbort(signal, this.#onAbort);
     fanout?.end(this.#lastResult);

@@ -552,6 +552,52 @@ describe("restart", () => {
     },
   );
 
+  it("restarting twice inside one sync tick ends each run in turn, and every consumer settles", async () => {
+    const c = clock();
+    const events: string[] = [];
+    let n = 0;
+    const timer: Timer<number> = new Timer(
+      1,
+      () => {
+        if (++n === 2) {
+          void timer.cancel();
+          timer.start();
+          void timer.cancel();
+          timer.start();
+        }
+        return n;
+      },
+      { driver: c },
+    );
+    timer.observe({
+      started: () => events.push("started"),
+      ended: (reason) => events.push(`ended:${reason}`),
+    });
+    timer.start();
+    const feed = timer.subscribe(); // run 1's: ends with run 1
+    const fed: number[] = [];
+    const drained = (async () => {
+      for await (const value of feed) fed.push(value);
+    })();
+    await c.advance(0.5);
+    const join = track(timer.join());
+    const stop = track(timer.wait());
+    await c.advance(3);
+    await c.runUntil(timer.cancel());
+    await drained;
+    expect(fed).toEqual([1]);
+    expect(join.error).toBeInstanceOf(TimerCancelledError); // run 1 stopped before its tick 2
+    expect(stop.state).toBe("resolved");
+    expect(events).toEqual([
+      "started",
+      "ended:cancel",
+      "started",
+      "ended:cancel",
+      "started",
+      "ended:cancel",
+    ]);
+  });
+
   it("start() while running throws TimerStateError", () => {
     const c = clock();
     const timer = new Timer(1, () => 1, { driver: c }).start();
