@@ -67,9 +67,10 @@ export function nextSlot(
   // How far past the following slot the tick ended, in periods (≤ 0 when it ended in time).
   const late = (now - (anchor + (slot + 1) * period)) / period;
   // A tick lasting exactly a period should end on a slot, but `slot + period` and
-  // `anchor + k·period` can differ by an ulp (1/60 s, 1/3 s): a finish within a few ulps of a
-  // slot is on it, so the slot fires and nothing is counted as skipped.
-  const slack = (8 * Number.EPSILON * Math.max(1, Math.abs(now))) / period;
+  // `anchor + k·period` can differ by an ulp (1/60 s, 1/3 s), and such errors add up tick after
+  // tick when each tick is timed from its actual start: a finish within a microsecond of a slot
+  // (more for huge clock readings) is on it, so the slot fires and nothing is counted as skipped.
+  const slack = Math.max(1e-3, 8 * Number.EPSILON * Math.abs(now)) / period;
   const next = slot + 1 + Math.max(0, Math.ceil(late - slack));
   const slotTime = anchor + next * period;
   const perturbed = Math.min(slotTime - now, period);

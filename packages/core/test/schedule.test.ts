@@ -37,7 +37,7 @@ describe("nextSlot", () => {
         for (let slot = 0; slot < 500; slot++) {
           const end = anchor + slot * period + period;
           expect(nextSlot(anchor, period, slot, end, 0, 0).skipped).toBe(0);
-          expect(nextSlot(anchor, period, slot, end + 0.001, 0, 0).skipped).toBe(1);
+          expect(nextSlot(anchor, period, slot, end + 0.01, 0, 0).skipped).toBe(1);
         }
       }
     }
