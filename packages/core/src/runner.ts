@@ -230,11 +230,15 @@ export class Runner<O> {
         resolve();
       };
       if (timeout !== undefined) {
-        disarm = armDeadline(this.driver, this.driver.now() + timeout, () => {
-          disarm = undefined;
-          this.#giveUp(awaited); // an abandoned tick settles the machine: other cancels resolve too
-          resolve();
-        });
+        const arm = (): (() => void) =>
+          armDeadline(this.driver, this.driver.now() + timeout, () => {
+            disarm = undefined;
+            this.#giveUp(awaited); // an abandoned tick settles the machine: other cancels resolve too
+            resolve();
+          });
+        // The deadline may start this timer's next tick (after abandoning one): like a wake, it
+        // must not carry the scope of another timer's tick it was armed in.
+        disarm = insideSomeTick() ? tickScope().run(OUTSIDE, arm, undefined) : arm();
       }
       if (tickPending || deciding) {
         this.#stopping ??= [];

@@ -73,6 +73,42 @@ describe("the real driver", () => {
     await job.cancel();
   });
 
+  it("a cancel deadline armed inside another timer's tick does not pass for that tick either", async () => {
+    const quiet = { warn() {}, error() {} };
+    let settled = false;
+    let cancelled: Promise<boolean> | undefined;
+    let helperTicks = 0;
+    const helper: Timer<void> = new Timer(
+      100,
+      () => (++helperTicks === 1 ? new Promise<void>(() => {}) : Promise.reject(new Error("no"))),
+      {
+        logger: quiet,
+        onError: () => {
+          cancelled ??= job.cancel().then(() => settled);
+          return "stop";
+        },
+      },
+    ).start();
+    const job: Timer<void> = new Timer(
+      100,
+      async () => {
+        // Abandons the helper's hung tick from inside this tick, then restarts it: its next tick
+        // starts from the deadline's callback.
+        void helper.cancel({ timeout: 0.05 });
+        helper.start();
+        await new Promise((resolve) => setTimeout(resolve, 300)); // ignores its signal
+        settled = true;
+      },
+      { logger: quiet },
+    );
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    job.start();
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    expect(await cancelled).toBe(true);
+    await job.cancel();
+    await helper.cancel({ timeout: 0.01 });
+  });
+
   it("lets the process exit while an unref'd timer sleeps", async () => {
     const result = await runFixture("unref.mjs");
     expect(result).toMatchObject({ code: 0, stdout: "tick\n" });
