@@ -489,7 +489,8 @@ export class Timer<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
     if (this.#run.ended || this.isRunning()) return;
     // A queue, not one slot: a callback may cancel and restart more than once before any of
     // those ends arrives, and each must reach its own run's consumers, in order.
-    (this.#ending ??= []).push({
+    this.#ending ??= [];
+    this.#ending.push({
       run: this.#run,
       fanout: this.#fanout,
       subscriptions: this.#subscriptions,
