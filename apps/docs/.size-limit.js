@@ -15,7 +15,7 @@ import { publishedPackages } from "./scripts/workspace.mjs";
  */
 const BUDGETS = {
   // Issue #6 asks for at most 4 kB for core's whole API and less for Timer alone; not met. Core
-  // measures 9.49 kB and Timer 8.70 kB; these budgets sit 1–2 % above, to catch regressions.
+  // measures 9.54 kB and Timer 8.74 kB; these budgets sit 1–2 % above, to catch regressions.
   // Where the bytes go (`pnpm --filter async-timer-docs size:breakdown`: gzipped bytes each
   // module adds to the whole): timer 1.7 kB, runner 1.5, machine 1.5, group, fanout 0.6 each,
   // subscription 0.5, options 0.4, the rest 1.7. The first three alone exceed 4 kB, so the
