@@ -110,10 +110,12 @@ const SETTLED: Promise<void> = Promise.resolve();
  */
 const OUTSIDE = Object.freeze({});
 
-/** Whether the caller runs inside a tick's scope (not at top level, not in an `OUTSIDE` wake). */
-function insideSomeTick(): boolean {
+/** Calls `arm(arg)` outside every tick's scope: directly when the caller is in none already. */
+function outsideTicks<A, R>(arm: (arg: A) => R, arg: A): R {
   const current = tickScope().current();
-  return current !== undefined && current !== OUTSIDE;
+  return current === undefined || current === OUTSIDE
+    ? arm(arg)
+    : tickScope().run(OUTSIDE, arm, arg);
 }
 
 /** Arms a runner's wake (or its wakeSoon); one function each for every runner, as `enter` is. */
@@ -214,7 +216,7 @@ export class Runner<O> {
    * waiting after it, abandons the tick (or the source's close) and logs that.
    */
   cancel(timeout: number | undefined): Promise<void> {
-    const inside = this.#ctx !== undefined || this.#closer !== undefined ? this.#isInside() : false;
+    const inside = (this.#ctx !== undefined || this.#closer !== undefined) && this.#isInside();
     this.dispatch({ type: "cancel", now: this.driver.now() });
     if (inside) return SETTLED;
     // After a cancel, a tick still in flight can only be the ended run's. A run cancelled from
@@ -230,15 +232,17 @@ export class Runner<O> {
         resolve();
       };
       if (timeout !== undefined) {
-        const arm = (): (() => void) =>
-          armDeadline(this.driver, this.driver.now() + timeout, () => {
-            disarm = undefined;
-            this.#giveUp(awaited); // an abandoned tick settles the machine: other cancels resolve too
-            resolve();
-          });
         // The deadline may start this timer's next tick (after abandoning one): like a wake, it
         // must not carry the scope of another timer's tick it was armed in.
-        disarm = insideSomeTick() ? tickScope().run(OUTSIDE, arm, undefined) : arm();
+        disarm = outsideTicks(
+          (at) =>
+            armDeadline(this.driver, at, () => {
+              disarm = undefined;
+              this.#giveUp(awaited); // an abandoned tick settles the machine: other cancels resolve too
+              resolve();
+            }),
+          this.driver.now() + timeout,
+        );
       }
       if (tickPending || deciding) {
         this.#stopping ??= [];
@@ -282,14 +286,12 @@ export class Runner<O> {
           this.#clearWake();
           this.#wakeRun = effect.run;
           this.#wakeAt = effect.at;
-          if (insideSomeTick()) tickScope().run(OUTSIDE, armWake, this as Runner<unknown>);
-          else this.#armWake();
+          outsideTicks(armWake, this as Runner<unknown>);
           break;
         case "wakeSoon":
           this.#clearWake(); // nothing is armed; this moves #soon on past any older wakeSoon
           this.#wakeRun = effect.run;
-          if (insideSomeTick()) tickScope().run(OUTSIDE, armSoon, this as Runner<unknown>);
-          else this.#armSoon();
+          outsideTicks(armSoon, this as Runner<unknown>);
           break;
         case "clearWake":
           this.#clearWake();
