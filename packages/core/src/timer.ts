@@ -51,6 +51,8 @@ export interface TimerObserver<T> {
 }
 
 const ENDED: RunRecord = Object.freeze({ ended: true, failure: undefined }) as RunRecord;
+const NO_OBSERVERS: readonly TimerObserver<unknown>[] = Object.freeze([]);
+const NO_SIGNALS: readonly AbortSignal[] = Object.freeze([]);
 
 /** The consumers of a run that is over but whose end is still on its way (see `#retire`). */
 interface Ending {
@@ -60,8 +62,6 @@ interface Ending {
   /** `start()` opened the next run meanwhile: its `started` follows this run's `ended`. */
   restarted: boolean;
 }
-const NO_OBSERVERS: readonly TimerObserver<unknown>[] = Object.freeze([]);
-const NO_SIGNALS: readonly AbortSignal[] = Object.freeze([]);
 
 /** Delivers for every timer: set by Timer's static block, which can reach its private state. */
 let host: RunnerHost<Timer<unknown>>;
@@ -490,27 +490,25 @@ export class Timer<T = unknown> implements AsyncIterable<T>, AsyncDisposable {
     // A queue, not one slot: a callback may cancel and restart more than once before any of
     // those ends arrives, and each must reach its own run's consumers, in order.
     this.#ending ??= [];
-    this.#ending.push({
-      run: this.#run,
-      fanout: this.#fanout,
-      subscriptions: this.#subscriptions,
-      restarted: false,
-    });
+    this.#ending.push(this.#current());
     this.#run = ENDED;
     this.#fanout = undefined;
     this.#subscriptions = undefined;
   }
 
+  /** The current run's consumers, as `#retire` sets them aside. */
+  #current(): Ending {
+    return {
+      run: this.#run,
+      fanout: this.#fanout,
+      subscriptions: this.#subscriptions,
+      restarted: false,
+    };
+  }
+
   /** The run that a `fail` or `end` concerns: one set aside by `#retire`, else the current one. */
   #concerned(): Ending {
-    return (
-      this.#ending?.[0] ?? {
-        run: this.#run,
-        fanout: this.#fanout,
-        subscriptions: this.#subscriptions,
-        restarted: false,
-      }
-    );
+    return this.#ending?.[0] ?? this.#current();
   }
 
   #failed(tick: number, error: unknown, final: boolean): void {
