@@ -155,19 +155,25 @@ export class Channel {
 
   /** At the deadline: takes the slot back, so the owner will not (or did) run the work. */
   #giveUp(id: number, slot: number, method: string, timeoutMs: number): void {
-    const after = `${method} timed out after ${timeoutMs / 1000}s`;
     const pending = slotWord(id, PENDING);
     if (Atomics.compareExchange(this.#slots, slot, pending, FREE) === pending) {
-      throw new TimerTimeoutError(
-        `${after}: the owner thread (thread ${this.ownerThreadId}) had not started it, and now never will (is its event loop blocked?)`,
+      throw this.#timedOut(
+        method,
+        timeoutMs,
+        "had not started it, and now never will (is its event loop blocked?)",
       );
     }
     const running = slotWord(id, RUNNING);
     if (Atomics.compareExchange(this.#slots, slot, running, FREE) === running) {
-      throw new TimerTimeoutError(
-        `${after}: the owner thread (thread ${this.ownerThreadId}) started it and it may still complete there`,
-      );
+      throw this.#timedOut(method, timeoutMs, "started it and it may still complete there");
     }
+  }
+
+  /** A call's deadline passed; `what` says what the owner did with it. */
+  #timedOut(method: string, timeoutMs: number, what: string): TimerTimeoutError {
+    return new TimerTimeoutError(
+      `${method} timed out after ${timeoutMs / 1000}s: the owner thread (thread ${this.ownerThreadId}) ${what}`,
+    );
   }
 
   /** A large blocking reply, posted by the owner before it stored DONE. */
@@ -203,8 +209,10 @@ export class Channel {
         const queued = this.#waitingForSlot.indexOf(send);
         if (queued >= 0) this.#waitingForSlot.splice(queued, 1);
         reject(
-          new TimerTimeoutError(
-            `${site.method} timed out after ${(timeoutMs as number) / 1000}s: the owner thread (thread ${this.ownerThreadId}) had not started it, and now never will (every request slot of this handle was taken by calls still pending)`,
+          this.#timedOut(
+            site.method,
+            timeoutMs as number,
+            "had not started it, and now never will (every request slot of this handle was taken by calls still pending)",
           ),
         );
       };
