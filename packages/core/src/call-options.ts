@@ -1,12 +1,14 @@
 /**
  * The options of the calls that wait — `wait()` and `cancel()` on a timer or a group, a group's
- * `trigger()` — and their checks, shared so that a group refuses what its members would, even
- * when it has none.
+ * `trigger()` — and of `subscribe()`, and their checks, shared so that a group refuses what its
+ * members would, even when it has none.
  *
  * @module
  */
-import { checkCount, checkOptions } from "./check.js";
-import { type Duration, toMilliseconds } from "./duration.js";
+import { checkCount, checkName, checkOptions } from "./check.js";
+import { type Duration, readDuration } from "./duration.js";
+import type { Logger } from "./logger.js";
+import type { SubscribeOptions } from "./subscription.js";
 
 /**
  * Options of {@link Timer.wait}.
@@ -45,31 +47,61 @@ export interface CancelOptions {
 
 /**
  * The `timeout` of `method(options)` in milliseconds, `undefined` if not given.
- * Throws, naming `method`, if the options or the timeout are bad.
+ * Throws, naming `method`, if the options or the timeout are bad; warns through `logger` when a
+ * number of seconds looks like milliseconds.
  */
 export function readTimeout(
   options: { timeout?: Duration | undefined } | undefined,
   method: string,
+  logger?: Logger,
+  owner?: string,
+  known = "timeout",
 ): number | undefined {
-  checkOptions(options, `${method}(options): options`);
-  return options?.timeout === undefined
+  checkOptions(options, `${method}(options): options`, known);
+  const timeout = options?.timeout;
+  return timeout === undefined
     ? undefined
-    : toMilliseconds(options.timeout, `${method}(options): timeout`);
+    : readDuration(timeout, `${method}(options): timeout`, logger, owner);
 }
 
 /** `wait(options)` checked: the counts as given, the timeout in milliseconds. */
-export function readWait(options: WaitOptions | undefined): {
+export function readWait(
+  options: WaitOptions | undefined,
+  logger?: Logger,
+  owner?: string,
+): {
   hitCount: number | undefined;
   hits: number | undefined;
   timeout: number | undefined;
 } {
+  const timeout = readTimeout(options, "wait", logger, owner, "hitCount hits timeout");
   return {
     hitCount: readCount(options?.hitCount, "wait(options): hitCount"),
     hits: readCount(options?.hits, "wait(options): hits"),
-    timeout: readTimeout(options, "wait"),
+    timeout,
   };
+}
+
+/** `subscribe(options)` checked, with the defaults: `maxsize` 0 (unbounded), no name. */
+export function readSubscribeOptions(options: SubscribeOptions | undefined): {
+  maxsize: number;
+  name: string | undefined;
+} {
+  checkOptions(options, "subscribe(options): options", "maxsize name");
+  const name = options?.name;
+  checkName(name, "subscribe(options): name");
+  return { maxsize: readCount(options?.maxsize, "subscribe(options): maxsize") ?? 0, name };
 }
 
 function readCount(value: unknown, argument: string): number | undefined {
   return value === undefined ? undefined : checkCount(value, argument);
+}
+
+/**
+ * Marks `subscription` as made by `timer`, under a registered symbol that other packages
+ * (node-threads) check and that two installed copies of core agree on: a subscription cannot
+ * tell its timer otherwise.
+ */
+export function owned<S extends object>(subscription: S, timer: object): S {
+  return Object.defineProperty(subscription, Symbol.for("async-timer.owner"), { value: timer });
 }

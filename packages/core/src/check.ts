@@ -7,13 +7,22 @@
  * @module
  */
 
-/** A short, safe description of a bad argument for an error message. */
+/**
+ * A short description of a bad argument for an error message. A value that cannot be described
+ * (a revoked proxy) throws a `TypeError` of its own, which is still one at the call.
+ */
 export function describe(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value);
-  if (typeof value === "function") return `function ${value.name || "(anonymous)"}`;
-  if (typeof value === "bigint") return `${value}n`; // String(10n) is "10": it would hide the type
-  if (value === null || typeof value !== "object") return String(value);
-  return Array.isArray(value) ? "an array" : `an object (${Object.prototype.toString.call(value)})`;
+  try {
+    if (typeof value === "string") return JSON.stringify(value);
+    if (typeof value === "function") return `function ${value.name || "(anonymous)"}`;
+    if (typeof value === "bigint") return `${value}n`; // String(10n) is "10": it would hide the type
+    if (value === null || typeof value !== "object") return String(value);
+    return Array.isArray(value)
+      ? "an array"
+      : `an object (${Object.prototype.toString.call(value)})`;
+  } catch {
+    return "an object that throws when inspected (a revoked Proxy?)";
+  }
 }
 
 /** The error for a bad argument: a `RangeError` when `range`, else a `TypeError`. */
@@ -22,21 +31,66 @@ export function invalid(
   expectation: string,
   value: unknown,
   range?: boolean,
+  cause?: unknown,
 ): Error {
   const message = `${argument} must be ${expectation}; got ${describe(value)}`;
-  return range ? new RangeError(message) : new TypeError(message);
+  const options = cause === undefined ? undefined : { cause };
+  return range ? new RangeError(message, options) : new TypeError(message, options);
 }
 
 /** An optional argument: `undefined`, or a value whose `typeof` is `type`. */
-export function checkOptional(value: unknown, type: "string" | "function", argument: string): void {
+export function checkOptional(
+  value: unknown,
+  type: "string" | "function" | "boolean",
+  argument: string,
+): void {
   if (value !== undefined && typeof value !== type) throw invalid(argument, `a ${type}`, value);
 }
 
-/** An options bag: `undefined` or an object. */
-export function checkOptions(value: unknown, argument = "options"): void {
-  if (value !== undefined && (typeof value !== "object" || value === null)) {
-    throw invalid(argument, "an object", value);
+/** An optional name: `undefined` or a non-empty string (an empty one would vanish from messages). */
+export function checkName(value: unknown, argument: string): void {
+  checkOptional(value, "string", argument);
+  if (value === "") throw invalid(argument, "a non-empty string", value, true);
+}
+
+/**
+ * An options bag: `undefined`, or an object whose own keys are all in `known` (a space-separated
+ * list). An unknown key is a typo until proven otherwise: it names the closest known key.
+ */
+export function checkOptions(value: unknown, argument: string, known: string): void {
+  if (value === undefined) return;
+  if (typeof value !== "object" || value === null) throw invalid(argument, "an object", value);
+  // The known keys as a set, made once per list: an options bag is checked at every call.
+  let keys = KNOWN.get(known);
+  if (keys === undefined) {
+    keys = new Set(known.split(" "));
+    KNOWN.set(known, keys);
   }
+  for (const key in value) {
+    if (keys.has(key) || !Object.hasOwn(value, key)) continue;
+    const near = [...keys].find(
+      (candidate) => edits(key.toLowerCase(), candidate.toLowerCase()) < 1 + key.length / 3,
+    );
+    throw new TypeError(
+      `${argument} has an unknown key ${describe(key)}${near === undefined ? "" : `; did you mean "${near}"?`}`,
+    );
+  }
+}
+
+const KNOWN = new Map<string, Set<string>>();
+
+/** Levenshtein distance: how many single-character edits turn `a` into `b`. */
+function edits(a: string, b: string): number {
+  let row = [...Array(b.length + 1).keys()];
+  for (const char of a) {
+    const next = [row[0]! + 1];
+    row.forEach((up, j) => {
+      if (j > 0)
+        next.push(Math.min(up + 1, next[j - 1]! + 1, row[j - 1]! + (char === b[j - 1] ? 0 : 1)));
+    });
+    row = next;
+  }
+  return row[b.length]!;
 }
 
 /** A count (a queue bound, a number of ticks): a non-negative integer. */

@@ -1,4 +1,5 @@
 import { invalid } from "./check.js";
+import { type Logger, writeLog } from "./logger.js";
 
 /**
  * A length of time. A number is **seconds** (fractions allowed), as in Python's async-timer;
@@ -43,7 +44,7 @@ export function toMilliseconds(value: unknown, argument: string): number {
     if (!Number.isFinite(value * 1000) || value < 0) {
       throw invalid(argument, "a non-negative, finite duration in seconds", value, true);
     }
-    return value * 1000;
+    return atMost(value * 1000, argument, value);
   }
   const match = typeof value === "string" ? PATTERN.exec(value) : null;
   if (match === null) {
@@ -56,5 +57,52 @@ export function toMilliseconds(value: unknown, argument: string): number {
   }
   const ms = Number(match[1]) * UNIT_MS[match[2] as DurationUnit];
   if (!Number.isFinite(ms)) throw invalid(argument, "a finite duration", value, true);
+  return atMost(ms, argument, value);
+}
+
+/**
+ * The longest duration a timer takes: 2^53 − 1 ms, about 285,000 years. Past it, adding it to a
+ * clock reading, doubling it with jitter or stepping a fixed-rate grid by it would lose the
+ * millisecond or overflow to Infinity, and a timer would be left running with no wake.
+ */
+export const MAX_DURATION_MS = Number.MAX_SAFE_INTEGER;
+
+function atMost(ms: number, argument: string, value: unknown): number {
+  if (ms > MAX_DURATION_MS) {
+    throw invalid(
+      argument,
+      `at most ${MAX_DURATION_MS / 1000} seconds (about 285,000 years)`,
+      value,
+      true,
+    );
+  }
+  return ms;
+}
+
+let warned = false;
+
+/**
+ * {@link toMilliseconds}, for a duration a timer or a group was given: the first plain number in
+ * a process that looks like milliseconds — a positive multiple of 1000, as in
+ * `new Timer(5000, fn)`, a JavaScript habit that here waits 83 minutes — is logged at warn level
+ * through `logger`, with the strings that say what was meant. Strings carry their unit and never
+ * warn.
+ */
+export function readDuration(
+  value: unknown,
+  argument: string,
+  logger: Logger | undefined,
+  owner: string | undefined,
+): number {
+  const ms = toMilliseconds(value, argument);
+  if (!warned && logger && typeof value === "number" && ms > 0 && value % 1000 === 0) {
+    warned = true;
+    writeLog(
+      logger,
+      "warn",
+      owner,
+      `${argument} ${value} is in seconds; did you mean "${value / 1000}s" or "${value}ms"?`,
+    );
+  }
   return ms;
 }

@@ -1,6 +1,6 @@
-import { checkOptions, invalid } from "./check.js";
+import { invalid } from "./check.js";
 import { type Duration, toMilliseconds } from "./duration.js";
-import { resolveOptions, type TimerOptions } from "./options.js";
+import { LAST_READ, resolveOptions, type TimerOptions } from "./options.js";
 import type { TargetFunction, TickValue } from "./target.js";
 import { Timer } from "./timer.js";
 
@@ -45,6 +45,7 @@ export function every(
   toMilliseconds(delay, "delay");
   const shared = reusable(options);
   resolveOptions(shared);
+  LAST_READ.driver = undefined; // nothing here takes it: do not keep it alive
   return <F extends TargetFunction<any>>(fn: F): EveryTimer<F> => {
     if (typeof fn !== "function") throw invalid("every(delay)(fn): fn", "a function", fn);
     const timer = new Timer(delay, fn, shared) as EveryTimer<F>;
@@ -58,14 +59,13 @@ export function every(
  * every timer made, and a generator can be read only once.
  */
 function reusable(options: TimerOptions<any> | undefined): TimerOptions<any> | undefined {
-  checkOptions(options);
-  const cancelOn = options?.cancelOn;
+  const cancelOn = (options as TimerOptions<any> | null | undefined)?.cancelOn;
   if (
     typeof cancelOn !== "object" ||
     cancelOn === null ||
     typeof (cancelOn as Iterable<unknown>)[Symbol.iterator] !== "function"
   ) {
-    return options; // absent, or not an iterable object: resolveOptions says what is wrong
+    return options; // absent, not an object, or no iterable: resolveOptions says what is wrong
   }
   return { ...options, cancelOn: [...(cancelOn as Iterable<PromiseLike<unknown> | AbortSignal>)] };
 }

@@ -1,9 +1,10 @@
 import { type CancelOptions, readTimeout, readWait, type WaitOptions } from "./call-options.js";
-import { checkOptional, checkOptions, invalid } from "./check.js";
+import { checkName, checkOptions, invalid } from "./check.js";
 import { armDeadline } from "./driver.js";
 import type { Duration } from "./duration.js";
 import { TimerTimeoutError } from "./errors.js";
-import { type Logger, readLogger, writeLog } from "./logger.js";
+import { type Logger, writeLog } from "./logger.js";
+import { checkLogger } from "./options.js";
 import type { Timer } from "./timer.js";
 
 /**
@@ -36,10 +37,11 @@ export type MemberValue = readonly [timer: Timer<unknown>, value: unknown];
 /**
  * Timers with a shared lifecycle: started together, cancelled together.
  *
- * `add()` returns the timer and starts it if the group is active. `start()` is idempotent; if
- * one member fails to start, the members it started are cancelled and the error is rethrown.
- * `cancel()` cancels every member concurrently, logs (never throws) individual failures and
- * resolves when all have.
+ * Every operation on the members is one attempt per member: a member that throws or rejects
+ * never keeps the others from being attempted. `add()` returns the timer and starts it if the
+ * group is active. `start()` is idempotent; if members fail to start, the members it started are
+ * cancelled and it throws an `AggregateError` of the failures. `cancel()` cancels every member
+ * concurrently, logs (never throws) individual failures and resolves when all have.
  *
  * @example
  * ```ts
@@ -59,10 +61,10 @@ export class TimerGroup implements Iterable<Timer<unknown>>, AsyncDisposable {
   #active = false;
 
   constructor(timers?: Iterable<Timer<unknown>>, options?: GroupOptions) {
-    checkOptions(options);
-    checkOptional(options?.name, "string", "name");
+    checkOptions(options, "options", "name logger");
+    checkName(options?.name, "name");
     this.name = options?.name;
-    this.#logger = readLogger(options?.logger);
+    this.#logger = checkLogger(options?.logger);
     if (timers !== undefined) {
       if (typeof (timers as Iterable<unknown>)?.[Symbol.iterator] !== "function") {
         throw invalid("timers", "an iterable of Timer", timers);
@@ -98,22 +100,29 @@ export class TimerGroup implements Iterable<Timer<unknown>>, AsyncDisposable {
   }
 
   /**
-   * Starts every member that is not running. Idempotent. If one fails to start, the members
-   * started by this call are cancelled and the error is rethrown.
+   * Starts every member that is not running. Idempotent. Every member is attempted; if any
+   * fails to start, the members started by this call are cancelled again and an `AggregateError`
+   * of the failures is thrown.
    */
   start(): this {
     if (this.#active) return this;
+    const timers = this.#timers;
     const started: Timer<unknown>[] = [];
-    try {
-      for (const timer of this.#timers) {
-        if (timer.isRunning()) continue;
-        timer.start();
-        started.push(timer);
+    const failures: Failure[] = [];
+    timers.forEach((timer, index) => {
+      try {
+        if (!timer.isRunning()) {
+          timer.start();
+          started.push(timer);
+        }
+      } catch (error) {
+        failures.push([index, error]);
       }
-    } catch (error) {
-      // cancel() never rejects; the promises are left to finish on their own.
-      for (const timer of started) void timer.cancel();
-      throw error;
+    });
+    const failure = this.#failure("start", timers, failures);
+    if (failure !== undefined) {
+      void this.#cancelAll(started, undefined);
+      throw failure;
     }
     this.#active = true;
     return this;
@@ -124,73 +133,89 @@ export class TimerGroup implements Iterable<Timer<unknown>>, AsyncDisposable {
     return this.#active && this.#timers.every((timer) => timer.isRunning());
   }
 
-  /** Cancels every member concurrently; resolves when all have, logging (not throwing) failures. */
+  /**
+   * Cancels every member concurrently; resolves when all have. Never rejects because of a member:
+   * a member whose `cancel()` throws or rejects is logged at error level.
+   */
   cancel(options?: CancelOptions): Promise<void> {
-    readTimeout(options, "cancel"); // bad options throw here, before any member is touched
+    readTimeout(options, "cancel", this.#logger, this.name); // bad options throw here, before any member is touched
     this.#active = false;
-    return this.#cancelAll(options);
+    return this.#cancelAll(this.#timers, options);
   }
 
-  async #cancelAll(options: CancelOptions | undefined): Promise<void> {
-    const results = await Promise.allSettled(this.#timers.map((timer) => timer.cancel(options)));
-    results.forEach((result, index) => {
-      if (result.status === "rejected") {
-        writeLog(
-          this.#logger,
-          "error",
-          this.name,
-          `cancelling ${String(this.#timers[index])} failed`,
-          result.reason,
-        );
-      }
-    });
+  async #cancelAll(timers: Timer<unknown>[], options: CancelOptions | undefined): Promise<void> {
+    for (const [index, error] of await attempt(timers, (timer) => timer.cancel(options))) {
+      writeLog(
+        this.#logger,
+        "error",
+        this.name,
+        `cancelling ${label(timers[index], index)} failed`,
+        error,
+      );
+    }
   }
 
   /**
    * `wait()` on every member with the same options; resolves with `[timer, value]` pairs in
-   * member order. The timeout bounds the whole group (every member waits against it at once).
+   * member order once every member's wait has. The timeout bounds the whole group (every member
+   * waits against it at once). If members fail, rejects with an `AggregateError` of their errors
+   * once every member's wait has settled.
    */
   wait(options?: WaitOptions): Promise<MemberValue[]> {
-    readWait(options); // checked here too, so a group with no members refuses what they would
-    return Promise.all(
-      this.#timers.map((timer) => timer.wait(options).then((value): MemberValue => [timer, value])),
-    );
+    readWait(options, this.#logger, this.name); // checked here too, so a group with no members refuses what they would
+    return this.#all("wait", (timer) => timer.wait(options));
   }
 
   /**
    * `trigger()` on every member; resolves with `[timer, value]` pairs in member order. With
-   * `timeout`, rejects with `TimerTimeoutError` if they are not all done in time — each member
-   * timed on its own driver, as `wait()` does, so members on different clocks are all bounded.
+   * `timeout`, a member not done in time fails with `TimerTimeoutError` — each member timed on its
+   * own driver, as `wait()` does, so members on different clocks are all bounded. If members
+   * fail, rejects with an `AggregateError` of their errors once every member has settled.
    */
   trigger(options?: { timeout?: Duration | undefined }): Promise<MemberValue[]> {
-    const timeout = readTimeout(options, "trigger");
-    if (timeout === undefined) {
-      return Promise.all(
-        this.#timers.map((timer) => timer.trigger().then((value): MemberValue => [timer, value])),
-      );
-    }
-    const message = `${String(this)}: trigger() timed out after ${timeout / 1000}s`;
-    const disarms: (() => void)[] = [];
-    const all = Promise.all(
-      this.#timers.map(
-        (timer) =>
-          new Promise<MemberValue>((resolve, reject) => {
-            const driver = timer.driver;
-            disarms.push(
-              armDeadline(driver, driver.now() + timeout, () =>
-                reject(new TimerTimeoutError(message)),
-              ),
-            );
-            timer.trigger().then((value) => resolve([timer, value]), reject);
-          }),
-      ),
+    const timeout = readTimeout(options, "trigger", this.#logger, this.name);
+    const message = `${String(this)}: trigger() timed out after ${(timeout ?? 0) / 1000}s`;
+    return this.#all("trigger", (timer) => {
+      if (timeout === undefined) return timer.trigger();
+      let disarm = (): void => {};
+      return new Promise((resolve, reject) => {
+        const driver = timer.driver;
+        disarm = armDeadline(driver, driver.now() + timeout, () =>
+          reject(new TimerTimeoutError(message)),
+        );
+        timer.trigger().then(resolve, reject);
+      }).finally(() => disarm()); // once the member has its answer, its deadline may not keep a process up
+    });
+  }
+
+  /** `operation` on every member; `[timer, value]` pairs, or an `AggregateError` of the failures. */
+  async #all(
+    method: string,
+    operation: (timer: Timer<unknown>) => unknown,
+  ): Promise<MemberValue[]> {
+    const timers = [...this.#timers];
+    const values: MemberValue[] = [];
+    const failure = this.#failure(
+      method,
+      timers,
+      await attempt(timers, operation, (timer, value) => values.push([timer, value])),
     );
-    // Once the group has its answer, no member's deadline is needed (nor may keep a process up).
-    const disarm = (): void => {
-      for (const disarmOne of disarms) disarmOne();
-    };
-    all.then(disarm, disarm);
-    return all;
+    if (failure !== undefined) throw failure;
+    return values;
+  }
+
+  /** One `AggregateError` for the members that failed, if any did. */
+  #failure(
+    method: string,
+    timers: Timer<unknown>[],
+    failures: Failure[],
+  ): AggregateError | undefined {
+    return failures.length === 0
+      ? undefined
+      : new AggregateError(
+          failures.map((failure) => failure[1]),
+          `${String(this)}: ${method}() failed for ${failures.map(([index]) => label(timers[index], index)).join(", ")}`,
+        );
   }
 
   /** The member timers, in the order they were added. */
@@ -212,6 +237,38 @@ export class TimerGroup implements Iterable<Timer<unknown>>, AsyncDisposable {
 
   [Symbol.for("nodejs.util.inspect.custom")](): string {
     return this.toString();
+  }
+}
+
+/** A member that failed (its index) and its error. */
+type Failure = [index: number, error: unknown];
+
+/**
+ * `operation` on each member, each attempt on its own: a member that throws or rejects only
+ * fails itself. Resolves, once all have settled, with the failures; `ok` receives the values.
+ */
+async function attempt(
+  timers: Timer<unknown>[],
+  operation: (timer: Timer<unknown>) => unknown,
+  ok?: (timer: Timer<unknown>, value: unknown) => void,
+): Promise<Failure[]> {
+  const failures: Failure[] = [];
+  const results = await Promise.allSettled(
+    timers.map((timer) => new Promise((resolve) => resolve(operation(timer)))),
+  );
+  results.forEach((result, index) => {
+    if (result.status === "rejected") failures.push([index, result.reason]);
+    else ok?.(timers[index] as Timer<unknown>, result.value);
+  });
+  return failures;
+}
+
+/** A member as messages name it; a duck-typed member's `toString()` may throw. */
+function label(timer: unknown, index: number): string {
+  try {
+    return String(timer);
+  } catch {
+    return `member ${index}`;
   }
 }
 

@@ -1,5 +1,7 @@
 import { checkCount } from "./check.js";
-import { type Logger, writeLog } from "./logger.js";
+import type { Feed } from "./consumers.js";
+import type { LogLevel } from "./logger.js";
+import { Repeated, START } from "./logger.js";
 import { Ring } from "./ring.js";
 
 /**
@@ -23,20 +25,14 @@ interface Pending<T> {
   reject(error: unknown): void;
 }
 
-/** How the timer feeds a subscription; kept off the subscription's public type. */
-export interface SubscriptionSink {
-  /** A tick's value arrives. */
-  push(value: unknown): void;
-  /** The run is over: deliver the buffer, then end (or throw `error`). */
-  end(error?: { readonly error: unknown }): void;
-}
-
 /** What a subscription needs from its timer. */
 export interface SubscriptionOwner {
-  readonly logger: Logger;
-  readonly timerName: string | undefined;
-  attach(sink: SubscriptionSink): void;
-  detach(sink: SubscriptionSink): void;
+  /** Where the timer's feeds are; a subscription leaves it when it closes. */
+  readonly feeds: Set<Feed>;
+  /** Writes a line to the timer's logger. */
+  log(level: LogLevel, message: string): void;
+  /** The timer's driver's monotonic clock, for the drop summaries. */
+  now(): number;
 }
 
 const DONE: IteratorResult<never, undefined> = Object.freeze({ done: true, value: undefined });
@@ -67,24 +63,27 @@ export class Subscription<T>
   readonly name: string;
   /** The queue bound; `0` means unbounded. */
   readonly maxsize: number;
+  /** @internal The run it belongs to. */
+  readonly run: number;
   // Internals hold `unknown`, so that T appears only where a consumer reads: that keeps
   // Subscription<number> assignable to Subscription<unknown>.
   readonly #buffer = new Ring<unknown>();
   readonly #pending: Pending<unknown>[] = [];
   readonly #owner: SubscriptionOwner;
-  readonly #sink: SubscriptionSink;
   #dropped = 0;
+  /** The drops, logged as a repeated condition; made at the first. */
+  #drops: Repeated | undefined;
   /** `open`, then `ending` once the run is over (the buffer still drains), then `closed`. */
   #state: "open" | "ending" | "closed" = "open";
   #error: { readonly error: unknown } | undefined;
 
   /** @internal Use `timer.subscribe()`. */
-  constructor(owner: SubscriptionOwner, name: string, maxsize: number) {
+  constructor(owner: SubscriptionOwner, name: string, maxsize: number, run: number) {
     this.#owner = owner;
     this.name = name;
     this.maxsize = maxsize;
-    this.#sink = { push: (value) => this.#push(value), end: (error) => this.#end(error) };
-    owner.attach(this.#sink);
+    this.run = run;
+    owner.feeds.add(this);
   }
 
   /** Values buffered and not yet consumed (the end-of-stream marker does not count). */
@@ -137,7 +136,7 @@ export class Subscription<T>
     this.#state = "closed";
     this.#buffer.clear();
     this.#error = undefined;
-    this.#owner.detach(this.#sink);
+    this.#left();
     for (const pending of this.#pending.splice(0)) pending.resolve(DONE);
   }
 
@@ -155,27 +154,44 @@ export class Subscription<T>
     return this.toString();
   }
 
-  #push(value: unknown): void {
+  /** @internal A tick's value arrives. */
+  push(value: unknown): void {
     if (this.#state !== "open") return;
     const waiter = this.#pending.shift();
     if (waiter !== undefined) {
       waiter.resolve({ done: false, value });
       return;
     }
+    const drops = this.#drops;
     if (this.maxsize > 0 && this.#buffer.size >= this.maxsize) {
       this.#buffer.shift();
       this.#dropped++;
-      writeLog(
-        this.#owner.logger,
-        "warn",
-        this.#owner.timerName,
-        `subscription "${this.name}" is full (maxsize ${this.maxsize}); dropped its oldest value (${this.#dropped} dropped so far)`,
-      );
-    }
+      this.#drops ??= new Repeated(`subscription "${this.name}" dropped values`);
+      const line = (this.#drops as Repeated).hit(this.#owner.now(), 1);
+      if (line === START) {
+        this.#owner.log(
+          "warn",
+          `subscription "${this.name}" is full (maxsize ${this.maxsize}); dropped its oldest value`,
+        );
+      } else if (line !== undefined) this.#owner.log("warn", line);
+    } else if (drops !== undefined) this.#quiet(false);
     this.#buffer.push(value);
   }
 
-  #end(error?: { readonly error: unknown }): void {
+  /** No drop now: the drops' closing or summary line, if one is due. */
+  #quiet(final: boolean): void {
+    const line = this.#drops?.clear(this.#owner.now(), final);
+    if (line !== undefined) this.#owner.log("warn", line);
+  }
+
+  /** Leaves the timer's feeds, closing the drops' account. */
+  #left(): void {
+    this.#owner.feeds.delete(this);
+    this.#quiet(true);
+  }
+
+  /** @internal The run is over: deliver the buffer, then end (or throw `failure.error`). */
+  end(error?: { readonly error: unknown }): void {
     if (this.#state !== "open") return;
     this.#state = "ending";
     this.#error = error;
@@ -190,7 +206,7 @@ export class Subscription<T>
     this.#error = undefined;
     if (this.#state === "ending") {
       this.#state = "closed";
-      this.#owner.detach(this.#sink);
+      this.#left();
     }
     return failure === undefined ? Promise.resolve(DONE) : Promise.reject(failure.error);
   }

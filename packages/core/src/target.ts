@@ -1,4 +1,5 @@
 import { invalid } from "./check.js";
+import type { Fence } from "./gate.js";
 
 /**
  * What each invocation of a function target receives.
@@ -13,14 +14,19 @@ import { invalid } from "./check.js";
  */
 export interface TickContext {
   /**
-   * Aborts when the run ends (cancel, a stopping error, the source running out), with a
-   * `TimerCancelledError` as its reason. Every tick of a run shares it. It is made on first
-   * read (a getter, so `{ ...context }` does not copy it): a target that never looks at it
-   * costs nothing for it.
+   * This tick's signal: aborts when the tick is abandoned (`cancel({ timeout })` gave up on it)
+   * or the timer's run ends while it runs (cancel, a stopping error, the source running out),
+   * with a `TimerCancelledError` as its reason. Each tick has its own, so listeners a tick adds
+   * go with it. It is made on first read: a target that never looks at it costs nothing for it.
    */
   readonly signal: AbortSignal;
   /** Successful ticks before this one (`timer.hitCount` when the tick starts). */
   readonly hitCount: number;
+  /**
+   * With a `lease`: the epoch and slot this tick was granted — pass them on to side effects
+   * (an idempotency key, a conditional write). `undefined` on a timer without a lease.
+   */
+  readonly fence?: Fence | undefined;
 }
 
 /**
@@ -74,13 +80,25 @@ export interface Source {
   return?(): unknown;
 }
 
-/** Something with a `then` method, which is how promises are recognised (as `await` does). */
+/**
+ * Something with a `then` method, which is how promises are recognised (as `await` does). May
+ * throw: reading `then` runs a getter, and a revoked Proxy throws on any read.
+ */
 export function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (
     value !== null &&
     (typeof value === "object" || typeof value === "function") &&
     typeof (value as { then?: unknown }).then === "function"
   );
+}
+
+/**
+ * `value` as `await` would adopt it: a native promise as it is, any other thenable followed
+ * (recursively, once: a thenable resolving to a rejected promise rejects), and a `then` or a
+ * `then` getter that throws as a rejection. Never throws.
+ */
+export function adopt(value: PromiseLike<unknown>): Promise<unknown> {
+  return value instanceof Promise ? value : Promise.resolve(value);
 }
 
 /**
@@ -97,17 +115,22 @@ export function isSource(value: unknown): value is Source {
   );
 }
 
-/** Splits a target into a function or a directly-given source, refusing anything else. */
-export function classifyTarget(
-  target: unknown,
-): { fn: (context: TickContext) => unknown; source?: never } | { source: Source; fn?: never } {
-  if (typeof target === "function") return { fn: target as (context: TickContext) => unknown };
-  if (
-    typeof target === "object" &&
-    target !== null &&
-    typeof (target as { next?: unknown }).next === "function"
-  ) {
-    return { source: target as Source };
+/** A target given as an iterator (a generator object): its source; `undefined` for a function; anything else is refused. */
+export function sourceOf(target: unknown): Source | undefined {
+  try {
+    // Any read of a revoked Proxy throws: ask it something harmless, here, at the call.
+    if (typeof target === "function" && Object.getPrototypeOf(target) !== undefined) {
+      return undefined;
+    }
+    if (
+      typeof target === "object" &&
+      target !== null &&
+      typeof (target as { next?: unknown }).next === "function"
+    ) {
+      return target as Source;
+    }
+  } catch (error) {
+    throw invalid("target", "a function, a generator or an iterator", target, false, error);
   }
   throw invalid("target", "a function, a generator or an iterator", target);
 }

@@ -7,13 +7,18 @@
  * only the synchronous part of the target is recognised. The storage is looked up on first use,
  * without a static `node:` import, so this module loads unchanged in a browser.
  *
- * Cost note: this is most of a tick's CPU in Node (bench metric 1). On Node 20/22 AsyncLocalStorage
- * is built on async_hooks, and the first `run()` turns on a promise hook for the whole process; on
- * Node 24 (AsyncContextFrame) the hook is gone, but every `run()` builds a new context frame.
+ * Cost note. On Node 20/22 AsyncLocalStorage is built on async_hooks, and the first `run()` turns
+ * on a promise hook for the whole process; on Node 24 (AsyncContextFrame) the hook is gone, but
+ * every `run()` with a new value builds a context frame (half a microsecond, and a couple of
+ * hundred bytes for as long as a callback keeps it). So a timer enters its scope once, when it
+ * makes the handle its wakes fire through, not once per tick: the handle keeps the scope, and
+ * every tick, promise continuation and callback after it inherits it (see `Timer`).
  */
 export interface ContextStore {
-  run<A, R>(token: object, fn: (arg: A) => R, arg: A): R;
-  current(): unknown;
+  /** Calls `fn(a, b)` with `token` as the current scope (at no cost if it is already). */
+  run<A, B, R>(token: unknown, fn: (a: A, b: B) => R, a: A, b: B): R;
+  /** The current scope's token. (The shape of `AsyncLocalStorage`, which is used as it is.) */
+  getStore(): unknown;
 }
 
 interface AsyncLocalStorageLike {
@@ -45,21 +50,16 @@ export function createStore(runtime: Runtime): ContextStore {
   if (typeof Variable === "function") {
     const variable = new Variable();
     return {
-      run: (token, fn, arg) => variable.run(token, fn, arg),
-      current: () => variable.get(),
+      run: (token, fn, a, b) => variable.run(token, fn, a, b),
+      getStore: () => variable.get(),
     };
   }
   const hooks = runtime.process?.getBuiltinModule?.("node:async_hooks") as
     | { AsyncLocalStorage?: new () => AsyncLocalStorageLike }
     | undefined;
   const Storage = hooks?.AsyncLocalStorage;
-  if (typeof Storage === "function") {
-    const storage = new Storage();
-    return {
-      run: (token, fn, arg) => storage.run(token, fn, arg),
-      current: () => storage.getStore(),
-    };
-  }
+  // The storage itself, not a wrapper: `getStore()` is on every tick's path.
+  if (typeof Storage === "function") return new Storage() as ContextStore;
   return synchronousStore();
 }
 
@@ -67,15 +67,24 @@ export function createStore(runtime: Runtime): ContextStore {
 export function synchronousStore(): ContextStore {
   let current: unknown;
   return {
-    run(token, fn, arg) {
+    run(token, fn, a, b) {
       const previous = current;
       current = token;
       try {
-        return fn(arg);
+        return fn(a, b);
       } finally {
         current = previous;
       }
     },
-    current: () => current,
+    getStore: () => current,
   };
+}
+
+/**
+ * Calls `fn(a, b)` outside every timer's scope: for handles that outlive the code arming them
+ * (a queue shared by many timers), which must not keep one timer's scope, nor the timer, alive.
+ */
+export function outsideScopes<A, B, R>(fn: (a: A, b: B) => R, a: A, b: B): R {
+  const scope = tickScope();
+  return scope.getStore() === undefined ? fn(a, b) : scope.run(undefined, fn, a, b);
 }

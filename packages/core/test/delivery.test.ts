@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Timer, TimerCancelledError, TimerTimeoutError } from "../src/index.js";
+import { Timer, TimerCancelledError, TimerStateError, TimerTimeoutError } from "../src/index.js";
 import { clock, failingAt, recordingLogger, sleep, track } from "./helpers.js";
 
 function counter(c: ReturnType<typeof clock>, delay = 1, options = {}) {
@@ -201,17 +201,30 @@ describe("for await (… of timer)", () => {
     expect(seen).toEqual([]);
   });
 
-  it("over a timer an error stopped ends at once too, rather than throwing that old error", async () => {
+  it("over a timer an error stopped throws that error as the cause of a TimerStateError, until a restart", async () => {
     const c = clock();
     const timer = failingAt(c, 2, "boom");
     expect(await c.runUntil(timer.join())).toBe(1); // a consumer during the run
     await c.advance(1);
-    expect(timer.isRunning()).toBe(false);
+    expect(timer.state).toBe("failed");
     for (let attempt = 0; attempt < 2; attempt++) {
       const seen: number[] = [];
-      for await (const value of timer) seen.push(value);
+      const iterating = (async () => {
+        for await (const value of timer) seen.push(value);
+      })();
+      await expect(iterating).rejects.toThrow(
+        "iterating a timer that stopped because a tick failed: boom",
+      );
+      const error = await iterating.catch((thrown: unknown) => thrown);
+      expect(error).toBeInstanceOf(TimerStateError);
+      expect(((error as Error).cause as Error).message).toBe("boom");
       expect(seen).toEqual([]);
     }
+    timer.start();
+    await timer.cancel();
+    const seen: number[] = [];
+    for await (const value of timer) seen.push(value); // stopped by a cancel: ends at once
+    expect(seen).toEqual([]);
   });
 
   it("throws the error that stopped the timer, also to a consumer that was busy when it happened", async () => {
@@ -269,7 +282,7 @@ describe("subscribe()", () => {
     await timer.cancel();
   });
 
-  it("on a bounded queue drops the oldest, counts it and logs a warn line naming the subscription", async () => {
+  it("on a bounded queue drops the oldest, counts it and logs the drops as one repeated condition", async () => {
     const c = clock();
     const logger = recordingLogger();
     const timer = counter(c, 1, { logger, name: "metrics" }).start();
@@ -277,16 +290,23 @@ describe("subscribe()", () => {
     await c.advance(5); // ticks 1..6 arrive; 1, 2 and 3 are dropped
     expect(feed.qsize).toBe(3);
     expect(feed.droppedCount).toBe(3);
-    expect(logger.at("warn")).toEqual(
-      [1, 2, 3].map(
-        (n) =>
-          `[async-timer] metrics: subscription "sink" is full (maxsize 3); dropped its oldest value (${n} dropped so far)`,
-      ),
-    );
+    // One line when the drops start, not one per value (SPEC: repeated conditions).
+    expect(logger.at("warn")).toEqual([
+      '[async-timer] metrics: subscription "sink" is full (maxsize 3); dropped its oldest value',
+    ]);
+    await c.advance(12); // 12 more drops, past the summary interval
+    expect(logger.at("warn")).toEqual([
+      '[async-timer] metrics: subscription "sink" is full (maxsize 3); dropped its oldest value',
+      '[async-timer] metrics: subscription "sink" dropped values: 10 more in the last 10 s (11 since it began 10 s ago)',
+    ]);
     await timer.cancel();
     const rest: number[] = [];
     for await (const value of feed) rest.push(value);
-    expect(rest).toEqual([4, 5, 6]);
+    expect(rest).toEqual([16, 17, 18]);
+    // The end of the subscription closes the account.
+    expect(logger.at("warn").at(-1)).toBe(
+      '[async-timer] metrics: subscription "sink" dropped values: 15 in all over 14 s; it has stopped',
+    );
   });
 
   it("treats maxsize 0 as unbounded", async () => {
@@ -413,10 +433,14 @@ describe("subscribe()", () => {
 
   it("shows its name, bound, queue and drops in toString()", async () => {
     const c = clock();
-    const timer = counter(c, 1, { name: "db" }).start();
+    const logger = recordingLogger();
+    const timer = counter(c, 1, { name: "db", logger }).start();
     const feed = timer.subscribe({ maxsize: 1 });
     await c.advance(1);
     expect(String(feed)).toBe("Subscription(db#1, maxsize=1, qsize=1, dropped=1, open)");
+    expect(logger.at("warn")).toEqual([
+      '[async-timer] db: subscription "db#1" is full (maxsize 1); dropped its oldest value',
+    ]);
     await timer.cancel();
   });
 

@@ -80,8 +80,9 @@ describe("realDriver", () => {
     const handle = realDriver.setWake(1010, wake, false);
     realDriver.setWake(1020, wake, false, handle); // 20 ms, not 10
     expect(fake.setTimeoutSpy).toHaveBeenCalledTimes(2);
+    expect(fake.cleared).toEqual([fake.handles[0]]); // re-armed: the old one can never fire too
     realDriver.clearWake(handle);
-    expect(fake.cleared).toEqual([fake.handles[1]]);
+    expect(fake.cleared).toEqual([fake.handles[0], fake.handles[1]]);
     realDriver.setWake(1020, wake, false, handle); // cleared handles are not refreshed
     expect(fake.setTimeoutSpy).toHaveBeenCalledTimes(3);
     const replaced = vi.fn(() => ({ refresh: vi.fn(), unref: vi.fn() }));

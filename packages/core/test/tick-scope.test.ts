@@ -22,9 +22,12 @@ describe("tick scope", () => {
     }
     const store = createStore({ AsyncContext: { Variable: Variable as never } });
     const token = {};
-    expect(store.run(token, (arg: number) => [arg, store.current()], 5)).toEqual([5, token]);
+    expect(store.run(token, (arg: number) => [arg, store.getStore()], 5, undefined)).toEqual([
+      5,
+      token,
+    ]);
     expect(calls).toEqual(["run"]);
-    expect(store.current()).toBeUndefined();
+    expect(store.getStore()).toBeUndefined();
   });
 
   it("uses AsyncLocalStorage through process.getBuiltinModule, across awaits", async () => {
@@ -34,12 +37,13 @@ describe("tick scope", () => {
       token,
       async () => {
         await Promise.resolve();
-        return store.current();
+        return store.getStore();
       },
+      undefined,
       undefined,
     );
     expect(seen).toBe(token);
-    expect(store.current()).toBeUndefined();
+    expect(store.getStore()).toBeUndefined();
   });
 
   it("falls back to the synchronous part only", async () => {
@@ -48,18 +52,24 @@ describe("tick scope", () => {
     const inner = {};
     const during = store.run(
       outer,
-      () => [store.current(), store.run(inner, () => store.current(), 0), store.current()],
+      () => [
+        store.getStore(),
+        store.run(inner, () => store.getStore(), 0, undefined),
+        store.getStore(),
+      ],
       0,
+      undefined,
     );
     expect(during).toEqual([outer, inner, outer]);
-    expect(store.current()).toBeUndefined();
+    expect(store.getStore()).toBeUndefined();
     const afterAwait = await store.run(
       outer,
       async () => {
         await Promise.resolve();
-        return store.current();
+        return store.getStore();
       },
       0,
+      undefined,
     );
     expect(afterAwait).toBeUndefined();
     expect(() =>
@@ -69,7 +79,19 @@ describe("tick scope", () => {
           throw new Error("x");
         },
         0,
+        undefined,
       ),
     ).toThrow("x");
+  });
+});
+
+describe("outsideScopes", () => {
+  it("calls outside every timer's scope, and at no cost when already outside", async () => {
+    const { outsideScopes, tickScope } = await import("../src/tick-scope.js");
+    const scope = tickScope();
+    const token = {};
+    const inside = scope.run(token, () => outsideScopes(() => scope.getStore(), 0, 0), 0, 0);
+    expect(inside).toBeUndefined();
+    expect(outsideScopes((a: number, b: number) => a + b, 2, 3)).toBe(5);
   });
 });

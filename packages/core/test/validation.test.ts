@@ -125,6 +125,63 @@ describe("bad arguments throw at the call that received them", () => {
     expect(() => new Timer(1, target, 7 as never)).toThrow(/^options must be an object; got 7/);
   });
 
+  it("a timer whose options equal the one made before it is checked as fully (timers share resolved settings)", () => {
+    const logger = { warn() {}, error() {} };
+    const good = { mode: "fixed_rate", initialDelay: 2, name: "same", logger } as const;
+    const first = new Timer(1, target, { ...good });
+    expect(() => new Timer(1, target, { ...good, start: "yes" as never })).toThrow(
+      new TypeError('start must be a boolean; got "yes"'),
+    );
+    expect(() => new Timer(1, target, { ...good, driver: {} as never })).toThrow(
+      /^driver must be an implementation of the Driver interface/,
+    );
+    expect(() => new Timer(1, target, { ...good, nmae: "typo" } as never)).toThrow(
+      'options has an unknown key "nmae"; did you mean "name"?',
+    );
+    expect(() => new Timer(1, target, { ...good, onError: "stop" as never })).toThrow(
+      new TypeError('onError must be a function; got "stop"'),
+    );
+    expect(() => new Timer(1, target, { ...good, cancelOn: [5 as never] })).toThrow(
+      "cancelOn[0] must be a promise or an AbortSignal; got 5",
+    );
+    // And each gets what its own options say.
+    const second = new Timer(1, target, { ...good });
+    const third = new Timer(1, target, { ...good, mode: "fixed_delay", name: "other" });
+    expect([first.mode, first.name, second.mode, second.name]).toEqual([
+      "fixed_rate",
+      "same",
+      "fixed_rate",
+      "same",
+    ]);
+    expect([third.mode, third.name]).toEqual(["fixed_delay", "other"]);
+  });
+
+  it("reads each option once, so a getter that changes its answer cannot split what is checked from what is used", () => {
+    const reads: Record<string, number> = {};
+    const answers: Record<string, unknown[]> = {
+      name: ["once", 5],
+      onError: [undefined, () => "continue"],
+      jitter: [0, 2],
+      start: [false, "yes"],
+      driver: [undefined, {}],
+    };
+    const options = {};
+    for (const [key, values] of Object.entries(answers)) {
+      Object.defineProperty(options, key, {
+        enumerable: true,
+        get: () => {
+          const read = reads[key] ?? 0;
+          reads[key] = read + 1;
+          return values[read];
+        },
+      });
+    }
+    const timer = new Timer(1, target, options);
+    expect(reads).toEqual({ name: 1, onError: 1, jitter: 1, start: 1, driver: 1 });
+    expect(timer.name).toBe("once");
+    expect(timer.isRunning()).toBe(false);
+  });
+
   it("setDelay", () => {
     const timer = new Timer(1, target, { driver: c });
     expect(() => timer.setDelay(-5)).toThrow(RangeError);
