@@ -1,5 +1,5 @@
 import { defineConfig } from "vitest/config";
-import { setupFiles, sourceResolution } from "./vitest.shared.js";
+import { mutantResolution, setupFiles } from "./vitest.shared.js";
 
 /**
  * What StrykerJS runs against each mutant of packages/core/src: the unit tests of core and the
@@ -7,7 +7,7 @@ import { setupFiles, sourceResolution } from "./vitest.shared.js";
  * dist in child processes (they cannot see a mutant), type tests, and the GC test.
  */
 export default defineConfig({
-  ...sourceResolution,
+  ...mutantResolution,
   test: {
     setupFiles,
     include: ["packages/core/test/**/*.test.ts", "packages/testing/test/**/*.test.ts"],

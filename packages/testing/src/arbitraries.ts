@@ -48,8 +48,25 @@ export function mode(): fc.Arbitrary<Mode> {
 }
 
 /**
- * What one tick does: return at once, take a while, throw, reject after a while, or hang until
- * its signal aborts (only when `hangs` is set: a hanging tick needs `cancel({ timeout })`).
+ * Which kinds of tick {@link tickBehaviour} and {@link tickScript} may generate, beyond returning
+ * and taking time.
+ */
+export interface TickKinds {
+  /** Throwing and rejecting ticks. Default true. */
+  failures?: boolean;
+  /** Ticks that never settle until their signal aborts. Default false. */
+  hangs?: boolean;
+  /**
+   * Ticks that ignore their signal and settle on their own time, with a value or an error (the
+   * case `cancel({ timeout })` exists for). Default false.
+   */
+  ignoresAbort?: boolean;
+}
+
+/**
+ * What one tick does: return at once, take a while, throw, reject after a while, hang until
+ * its signal aborts, or ignore its signal (the last two only when asked for, see
+ * {@link TickKinds}).
  *
  * @example
  * ```ts
@@ -58,7 +75,7 @@ export function mode(): fc.Arbitrary<Mode> {
  */
 export function tickBehaviour(
   limits: Limits = {},
-  allow: { failures?: boolean; hangs?: boolean } = {},
+  allow: TickKinds = {},
 ): fc.Arbitrary<TickBehaviour> {
   const maxWork = limits.maxWork ?? 3 * (limits.maxDelay ?? 5000);
   const work = fc.integer({ min: 0, max: maxWork });
@@ -71,6 +88,13 @@ export function tickBehaviour(
     kinds.push(work.map((ms): TickBehaviour => ({ kind: "rejects", ms })));
   }
   if (allow.hangs === true) kinds.push(fc.constant<TickBehaviour>({ kind: "hangs" }));
+  if (allow.ignoresAbort === true) {
+    kinds.push(
+      fc
+        .record({ ms: work, fails: allow.failures === false ? fc.constant(false) : fc.boolean() })
+        .map(({ ms, fails }): TickBehaviour => ({ kind: "ignoresAbort", ms, fails })),
+    );
+  }
   return fc.oneof(...kinds);
 }
 
@@ -84,7 +108,7 @@ export function tickBehaviour(
  */
 export function tickScript(
   limits: Limits = {},
-  allow: { failures?: boolean; hangs?: boolean } = {},
+  allow: TickKinds = {},
 ): fc.Arbitrary<TickBehaviour[]> {
   return fc.array(tickBehaviour(limits, allow), { minLength: 1, maxLength: 12 });
 }

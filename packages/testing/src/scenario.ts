@@ -15,7 +15,13 @@ export type TickBehaviour =
   | { readonly kind: "throws" }
   | { readonly kind: "rejects"; readonly ms: number }
   /** Never settles until its signal aborts (then rejects with the abort reason). */
-  | { readonly kind: "hangs" };
+  | { readonly kind: "hangs" }
+  /**
+   * Ignores its signal: settles after `ms` whatever happens, with its value or (`fails`) a
+   * {@link ScriptedError} — the tick a `cancel()` must not wait for past its timeout, and whose
+   * late result must not be delivered.
+   */
+  | { readonly kind: "ignoresAbort"; readonly ms: number; readonly fails: boolean };
 
 /**
  * Timer settings as plain numbers (milliseconds), the shape the arbitraries generate.
@@ -40,9 +46,14 @@ export interface TimerSpec {
 /**
  * One invocation of a scripted target, as it happened.
  *
+ * Times are harness milliseconds; several things can happen at one instant, so the order of
+ * events is kept apart from their time: `startSeq`/`endSeq` count every start and end in the
+ * log, and a caller that notes {@link TickLog.seq} when it calls the timer can tell exactly
+ * which ticks ended before and after its call, even at the same millisecond.
+ *
  * @example
  * ```ts
- * const [first] = log.ticks; // { n: 1, start: 0, end: 300, outcome: "value", hitCount: 0 }
+ * const [first] = log.ticks; // { n: 1, start: 0, end: 300, outcome: "value", value: 1, run: 1, … }
  * ```
  */
 export interface TickRecord {
@@ -50,14 +61,20 @@ export interface TickRecord {
   readonly n: number;
   /** When it started (harness ms). */
   readonly start: number;
+  /** {@link TickLog.seq} right after this tick started. */
+  readonly startSeq: number;
   /** The run (1-based count of `start()` calls that succeeded) it belongs to. */
   readonly run: number;
   /** `TickContext.hitCount` it was called with. */
   readonly hitCount: number;
   /** When it settled (harness ms). */
   end?: number;
+  /** {@link TickLog.seq} right after this tick settled. */
+  endSeq?: number;
   /** `"aborted"`: the tick ended because its signal aborted (the run was cancelled). */
   outcome?: "value" | "error" | "aborted";
+  /** The value it returned (its `n`), when `outcome` is `"value"`. */
+  value?: number;
 }
 
 /**
@@ -80,10 +97,24 @@ export class TickLog {
   maxInFlight = 0;
   /** The run new invocations belong to; bump it on every successful `start()`. */
   run = 0;
+  /** Counts every start and end recorded so far: note it at a call to order the call among them. */
+  seq = 0;
+  /** Ticks sleeping on the harness right now: each holds one of the harness's pending timers. */
+  sleeping = 0;
 
   /** Ticks that produced a value, in order. */
   get values(): TickRecord[] {
     return this.ticks.filter((tick) => tick.outcome === "value");
+  }
+
+  /** Ticks that had settled when the log's `seq` was `mark`. */
+  endedBy(mark: number): TickRecord[] {
+    return this.ticks.filter((tick) => tick.endSeq !== undefined && tick.endSeq <= mark);
+  }
+
+  /** Ticks that settled after the log's `seq` was `mark`. */
+  endedAfter(mark: number): TickRecord[] {
+    return this.ticks.filter((tick) => tick.endSeq !== undefined && tick.endSeq > mark);
   }
 }
 
@@ -103,17 +134,34 @@ export function scriptedTarget(
 ): (context: TickContext) => number | Promise<number> {
   return ({ signal, hitCount }) => {
     const n = log.ticks.length + 1;
-    const record: TickRecord = { n, start: harness.now(), run: log.run, hitCount };
+    const record: TickRecord = {
+      n,
+      start: harness.now(),
+      startSeq: ++log.seq,
+      run: log.run,
+      hitCount,
+    };
     log.ticks.push(record);
     log.maxInFlight = Math.max(log.maxInFlight, ++log.inFlight);
     const behaviour =
       script.length === 0
         ? { kind: "returns" as const }
         : (script[(n - 1) % script.length] as TickBehaviour);
+    const sleep = (ms: number, abortable: boolean): Promise<void> => {
+      log.sleeping++;
+      const done = () => {
+        log.sleeping--;
+      };
+      const slept = harness.sleep(ms, abortable ? signal : undefined);
+      slept.then(done, done);
+      return slept;
+    };
     const settle = (outcome: NonNullable<TickRecord["outcome"]>) => {
       log.inFlight--;
       record.end = harness.now();
+      record.endSeq = ++log.seq;
       record.outcome = outcome;
+      if (outcome === "value") record.value = n;
     };
     switch (behaviour.kind) {
       case "returns":
@@ -123,7 +171,7 @@ export function scriptedTarget(
         settle("error");
         throw new ScriptedError(n);
       case "slow":
-        return harness.sleep(behaviour.ms, signal).then(
+        return sleep(behaviour.ms, true).then(
           () => {
             settle("value");
             return n;
@@ -134,7 +182,7 @@ export function scriptedTarget(
           },
         );
       case "rejects":
-        return harness.sleep(behaviour.ms, signal).then(
+        return sleep(behaviour.ms, true).then(
           () => {
             settle("error");
             throw new ScriptedError(n);
@@ -152,6 +200,15 @@ export function scriptedTarget(
           };
           if (signal.aborted) stop();
           else signal.addEventListener("abort", stop, { once: true });
+        });
+      case "ignoresAbort":
+        return sleep(behaviour.ms, false).then(() => {
+          if (behaviour.fails) {
+            settle("error");
+            throw new ScriptedError(n);
+          }
+          settle("value");
+          return n;
         });
     }
   };

@@ -66,17 +66,27 @@ export class VirtualClock implements Driver {
   #watchdog: ReturnType<typeof setTimeout> | undefined;
 
   constructor(options: VirtualClockOptions = {}) {
+    const where = "new VirtualClock(options)";
+    if (typeof options !== "object" || options === null) {
+      throw new TypeError(`${where}: options must be an object; got ${describe(options)}`);
+    }
     const { seed = 1, epoch = 0, stallTimeout = 2, onStall = "throw" } = options;
-    if (!Number.isInteger(seed))
-      throw new RangeError(`seed must be an integer; got ${String(seed)}`);
+    if (typeof seed !== "number") {
+      throw new TypeError(`${where}: seed must be an integer; got ${describe(seed)}`);
+    }
+    if (!Number.isInteger(seed)) {
+      throw new RangeError(`${where}: seed must be an integer; got ${describe(seed)}`);
+    }
     if (typeof epoch !== "number" || !Number.isFinite(epoch)) {
-      throw new RangeError(`epoch must be a finite number of milliseconds; got ${String(epoch)}`);
+      throw new RangeError(
+        `${where}: epoch must be a finite number of milliseconds; got ${describe(epoch)}`,
+      );
     }
     this.#random = seededRandom(seed);
     this.#epoch = epoch;
-    this.#stallMs = toMilliseconds(stallTimeout, "stallTimeout");
+    this.#stallMs = toMilliseconds(stallTimeout, `${where}: stallTimeout`);
     if (onStall !== "throw" && onStall !== "warn") {
-      throw new RangeError(`onStall must be "throw" or "warn"; got ${String(onStall)}`);
+      throw new RangeError(`${where}: onStall must be "throw" or "warn"; got ${describe(onStall)}`);
     }
     this.#onStall = onStall;
   }
@@ -132,11 +142,12 @@ export class VirtualClock implements Driver {
 
   /**
    * Moves time forward by `duration` (seconds, or a string like `"250ms"`), running every wake
-   * that falls due on the way, in order, with promise continuations settled between them.
+   * that falls due on the way, in order, with promise continuations settled between them. A bad
+   * `duration` throws at the call (a `RangeError`/`TypeError` naming it), not in the promise.
    */
-  async advance(duration: Duration): Promise<void> {
-    const target = this.#now + toMilliseconds(duration, "duration");
-    await this.#exclusive(async () => {
+  advance(duration: Duration): Promise<void> {
+    const target = this.#now + toMilliseconds(duration, "advance(duration): duration");
+    return this.#exclusive(async () => {
       // A timer that keeps re-arming at the same instant (a zero delay) would hold time still
       // forever; fake-timer libraries hang there. Fail with the reason instead.
       let atThisInstant = 0;
@@ -181,9 +192,9 @@ export class VirtualClock implements Driver {
    * Runs wakes until none is pending. Throws a `RangeError` after `limit` wakes: a running
    * periodic timer never idles (use {@link VirtualClock.advance}, or cancel it first).
    */
-  async runUntilIdle(options: RunOptions = {}): Promise<void> {
-    const limit = readLimit(options);
-    await this.#exclusive(async () => {
+  runUntilIdle(options: RunOptions = {}): Promise<void> {
+    const limit = readLimit(options, "runUntilIdle(options)");
+    return this.#exclusive(async () => {
       for (let ran = 0; ; ran++) {
         await settle();
         const wake = this.#peek();
@@ -208,8 +219,12 @@ export class VirtualClock implements Driver {
    * const value = await clock.runUntil(timer.join());
    * ```
    */
-  async runUntil<T>(promise: PromiseLike<T>, options: RunOptions = {}): Promise<T> {
-    const limit = readLimit(options);
+  runUntil<T>(promise: PromiseLike<T>, options: RunOptions = {}): Promise<T> {
+    const limit = readLimit(options, "runUntil(promise, options)");
+    return this.#runUntil(promise, limit);
+  }
+
+  async #runUntil<T>(promise: PromiseLike<T>, limit: number): Promise<T> {
     const watched = watch(promise);
     await this.#exclusive(async () => {
       for (let ran = 0; ; ran++) {
@@ -328,12 +343,27 @@ function before(a: Wake, b: Wake): boolean {
   return a.at < b.at || (a.at === b.at && a.seq < b.seq);
 }
 
-function readLimit(options: RunOptions): number {
+function readLimit(options: RunOptions, where: string): number {
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(`${where}: options must be an object; got ${describe(options)}`);
+  }
   const limit = options.limit ?? 10_000;
+  if (typeof limit !== "number") {
+    throw new TypeError(`${where}: limit must be a positive integer; got ${describe(limit)}`);
+  }
   if (!Number.isInteger(limit) || limit < 1) {
-    throw new RangeError(`limit must be a positive integer; got ${String(limit)}`);
+    throw new RangeError(`${where}: limit must be a positive integer; got ${describe(limit)}`);
   }
   return limit;
+}
+
+/** A bad argument as the messages show it, in the shape core's messages use. */
+function describe(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "bigint") return `${value}n`;
+  if (typeof value === "function") return `function ${value.name || "(anonymous)"}`;
+  if (value === null || typeof value !== "object") return String(value);
+  return Array.isArray(value) ? "an array" : `an object (${Object.prototype.toString.call(value)})`;
 }
 
 /**

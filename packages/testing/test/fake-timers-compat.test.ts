@@ -3,7 +3,6 @@
  * the virtual clock: the same scenario gives the same trace, to the millisecond.
  */
 import { Timer } from "@async-timer/core";
-import FakeTimers from "@sinonjs/fake-timers";
 import { describe, expect, it, vi } from "vitest";
 import {
   fakeTimersHarness,
@@ -11,6 +10,7 @@ import {
   virtualClockHarness,
   vitestFakeTimersHarness,
 } from "../src/index.js";
+import { installSinon } from "./sinon-clock.js";
 
 type Trace = string[];
 
@@ -70,7 +70,7 @@ async function run(makeHarness: () => TimeHarness, mode: "fixed_delay" | "fixed_
 describe.each(["fixed_delay", "fixed_rate"] as const)("%s", (mode) => {
   it("gives the same trace on the virtual clock, under sinon and under vitest fake timers", async () => {
     const virtual = await run(() => virtualClockHarness(), mode);
-    const sinon = await run(() => fakeTimersHarness(FakeTimers.install()), mode);
+    const sinon = await run(() => fakeTimersHarness(installSinon()), mode);
     const vitest = await run(() => vitestFakeTimersHarness(vi), mode);
     expect(virtual.length).toBeGreaterThan(20);
     expect(virtual.at(-1)).toMatch(/^pending=0 hits=\d+ running=false$/);
@@ -86,4 +86,20 @@ it("the scenario exercises what it claims: skips, a trigger, an error and a canc
   expect(trace.some((line) => line.includes("start #7"))).toBe(true);
   expect(trace.some((line) => line.includes("fed 7"))).toBe(false);
   expect(trace.some((line) => line.endsWith("cancelled"))).toBe(true);
+});
+
+describe("the sinon harness counts timers, not microtask jobs", () => {
+  it("a queueMicrotask from elsewhere in the process is not a pending timer", async () => {
+    const clock = installSinon();
+    const harness = fakeTimersHarness(clock);
+    try {
+      queueMicrotask(() => {}); // faked: a job on the clock, as a test runner's own may be
+      expect(clock.countTimers()).toBe(1);
+      expect(harness.pending()).toBe(0);
+      setTimeout(() => {}, 10);
+      expect(harness.pending()).toBe(1);
+    } finally {
+      harness.dispose();
+    }
+  });
 });

@@ -79,12 +79,16 @@ describe("MockTimer", () => {
     const timer = new MockTimer(3600, () => 1).start();
     expect(await timer.wait({ hitCount: 50, timeout: 5 })).toBe(1);
     await timer.cancel();
-    const stuck = new MockTimer(3600, () => new Promise<never>(() => {})).start();
+    const warnings: string[] = [];
+    const stuck = new MockTimer(3600, () => new Promise<never>(() => {}), {
+      logger: { warn: (line: string) => warnings.push(line) },
+    }).start();
     await expect(stuck.wait({ hitCount: 1, timeout: "50ms" })).rejects.toBeInstanceOf(
       TimerTimeoutError,
     );
     await stuck.cancel({ timeout: "50ms" });
     await expect(stuck.join()).rejects.toBeInstanceOf(TimerCancelledError);
+    expect(warnings).toEqual([expect.stringMatching(/cancel\(\) timed out; abandoned tick 1/)]);
   });
 
   it("sleep.reset() forgets what was recorded", async () => {

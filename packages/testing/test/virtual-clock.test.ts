@@ -148,6 +148,32 @@ describe("VirtualClock", () => {
     expect(() => new VirtualClock({ onStall: "shout" as never })).toThrow(/onStall/);
   });
 
+  it("throws at the call, naming the argument and the value, for bad arguments", () => {
+    expect(() => new VirtualClock(null as never)).toThrow(
+      new TypeError("new VirtualClock(options): options must be an object; got null"),
+    );
+    expect(() => new VirtualClock({ seed: "7" as never })).toThrow(
+      new TypeError('new VirtualClock(options): seed must be an integer; got "7"'),
+    );
+    const clock = quiet();
+    // Synchronously: a rejected promise would surface only where (and if) it is awaited.
+    expect(() => clock.advance(-1)).toThrow(
+      new RangeError(
+        "advance(duration): duration must be a non-negative, finite duration in seconds; got -1",
+      ),
+    );
+    expect(() => clock.advance("5 parsecs" as never)).toThrow(
+      /advance\(duration\): duration .*"5 parsecs"/,
+    );
+    expect(() => clock.runUntilIdle({ limit: 0 })).toThrow(
+      new RangeError("runUntilIdle(options): limit must be a positive integer; got 0"),
+    );
+    expect(() => clock.runUntil(Promise.resolve(), null as never)).toThrow(
+      new TypeError("runUntil(promise, options): options must be an object; got null"),
+    );
+    expect(clock.now()).toBe(0);
+  });
+
   it("warns when a test awaits virtual time that nobody advances", async () => {
     const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
     try {

@@ -1,0 +1,507 @@
+/**
+ * The classes of contract violation of issue #19, each planted in a timer broken through core's
+ * public API only (a wrapped Timer, target, options or driver — never core's internals, so these
+ * faults hold across a rewrite of core), and each caught by its invariant, which must name the
+ * clause that broke. (With no fault planted every invariant holds: properties.test.ts.)
+ */
+import type {
+  CancelOptions,
+  Driver,
+  Duration,
+  Target,
+  TickContext,
+  TimerObserver,
+  TimerOptions,
+  WaitOptions,
+  WakeHandle,
+} from "@async-timer/core";
+import fc from "fast-check";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { seededRandom, virtualClockHarness } from "../src/index.js";
+import {
+  type HarnessFactory,
+  type InvariantName,
+  invariantNames,
+  invariants,
+  Violation,
+} from "../src/properties.js";
+import { classFaults, legacyFaults } from "./planted.js";
+
+const fault = vi.hoisted(() => ({ current: "none" }));
+
+vi.mock("@async-timer/core", async (importOriginal) => {
+  const core = await importOriginal<typeof import("@async-timer/core")>();
+
+  /** What the fault wrappers of one timer know about it. */
+  interface Track {
+    inFlight: number;
+    runs: number;
+    cancelled: boolean;
+    firstTickAt: number | undefined;
+    lastSuccessStartedAt: number | undefined;
+    late: unknown[];
+    lateErrors: unknown[];
+    observers: TimerObserver<unknown>[];
+    pendingDelay: Duration | undefined;
+    driver: Driver;
+    delayMs: number;
+    timer: { trigger(): Promise<unknown> } | undefined;
+    onError: TimerOptions<unknown>["onError"];
+    logger: TimerOptions<unknown>["logger"];
+    /** The target as given, to call once more after cancel(). */
+    target: Target<unknown>;
+    /** Resolved when no tick is in flight. */
+    idle: (() => void)[];
+  }
+
+  class FaultyTimer<T> extends core.Timer<T> {
+    readonly #track: Track;
+
+    constructor(delay: Duration, target: Target<T>, options: TimerOptions<T> = {}) {
+      const track: Track = {
+        inFlight: 0,
+        runs: 0,
+        cancelled: false,
+        firstTickAt: undefined,
+        lastSuccessStartedAt: undefined,
+        late: [],
+        lateErrors: [],
+        observers: [],
+        pendingDelay: undefined,
+        driver: options.driver ?? core.realDriver,
+        delayMs: core.toMilliseconds(delay, "delay"),
+        timer: undefined,
+        onError: options.onError as TimerOptions<unknown>["onError"],
+        logger: options.logger,
+        target: target as Target<unknown>,
+        idle: [],
+      };
+      super(delay, brokenTarget(target, track), brokenOptions(options, track));
+      this.#track = track;
+      track.timer = this;
+      if (fault.current === "forgets-failure") {
+        // Reads core's state (a getter, once core has one) and hides a failure.
+        Object.defineProperty(this, "state", {
+          get: () => {
+            const state = Reflect.get(core.Timer.prototype, "state", this);
+            return state === "failed" ? "idle" : state;
+          },
+        });
+      }
+    }
+
+    override start(): this {
+      const track = this.#track;
+      const settling = track.inFlight > 0;
+      if (fault.current === "refused-restart" && settling) {
+        throw new core.TimerStateError("start() was called on a timer that is already running");
+      }
+      super.start();
+      track.runs++;
+      track.cancelled = false;
+      if (fault.current === "restart-skips-initial-delay" && settling) {
+        super.trigger().catch(() => {});
+      }
+      if (fault.current === "bogus-skip-warning" && track.runs > 1) {
+        track.logger?.warn?.("[async-timer] fixed_rate: skipped 3 slots; the tick ran past them");
+      }
+      return this;
+    }
+
+    override cancel(options?: CancelOptions): Promise<void> {
+      const track = this.#track;
+      track.cancelled = true;
+      if (fault.current === "cancel-ignores-timeout") return super.cancel();
+      const cancelled = super.cancel(options);
+      if (fault.current === "hasty-cancel") return Promise.resolve();
+      if (fault.current === "inside-deadlock" && track.inFlight > 0) {
+        // Always waits for the tick in flight: from inside that tick, for ever.
+        return cancelled.then(() => new Promise<void>((resolve) => track.idle.push(resolve)));
+      }
+      if (fault.current === "tick-after-cancel" && typeof track.target === "function") {
+        const target = track.target;
+        // The target runs once more after cancel() resolved.
+        return cancelled.then(() => {
+          try {
+            const result = target({ hitCount: 0, signal: AbortSignal.abort() });
+            Promise.resolve(result).catch(() => {});
+          } catch {}
+        });
+      }
+      return cancelled;
+    }
+
+    override wait(options?: WaitOptions): Promise<T | undefined> {
+      if (fault.current !== "wait-rejects") return super.wait(options);
+      try {
+        return super.wait(options);
+      } catch (error) {
+        return Promise.reject(error); // a bad argument surfaces only where the promise is awaited
+      }
+    }
+
+    override join(): Promise<T> {
+      const joined = super.join();
+      if (fault.current !== "join-survives-cancel") return joined;
+      return new Promise<T>((resolve, reject) => {
+        joined.then(resolve, (error: unknown) => {
+          if (!(error instanceof core.TimerCancelledError)) reject(error);
+        });
+      });
+    }
+
+    override setDelay(delay: Duration): void {
+      const track = this.#track;
+      if (fault.current === "lenient-set-delay" || fault.current === "vague-messages") {
+        try {
+          super.setDelay(delay);
+        } catch {
+          if (fault.current === "vague-messages") throw new RangeError("bad delay");
+        }
+        return;
+      }
+      if (fault.current === "set-delay-next-tick" && track.inFlight > 0) {
+        track.pendingDelay = delay; // applied when the next tick starts: one sleep late
+        return;
+      }
+      super.setDelay(delay);
+      if (fault.current === "set-delay-cuts-sleep" && this.isRunning() && track.inFlight === 0) {
+        super.trigger().catch(() => {});
+      }
+    }
+
+    override get hitCount(): number {
+      return super.hitCount + (fault.current === "late-result" ? this.#track.late.length : 0);
+    }
+
+    override get lastResult(): T | undefined {
+      const late = this.#track.late;
+      if (fault.current === "late-result" && late.length > 0) return late.at(-1) as T;
+      return super.lastResult;
+    }
+
+    override get lastTickAt(): number | undefined {
+      const correct = super.lastTickAt;
+      if (fault.current !== "last-tick-at-start" || correct === undefined) return correct;
+      return this.#track.lastSuccessStartedAt;
+    }
+
+    override observe(observer: TimerObserver<T>): () => void {
+      this.#track.observers.push(observer as TimerObserver<unknown>);
+      return super.observe(observer);
+    }
+  }
+
+  function brokenOptions<T>(options: TimerOptions<T>, track: Track): TimerOptions<T> {
+    const broken: TimerOptions<T> = { ...options };
+    if (fault.current === "narrow-jitter" && options.jitter !== undefined) {
+      broken.jitter = options.jitter / 2;
+    }
+    if (fault.current === "on-cancel-twice" && options.onCancel !== undefined) {
+      const onCancel = options.onCancel;
+      broken.onCancel = (timer) => {
+        onCancel(timer);
+        onCancel(timer);
+      };
+    }
+    if (fault.current === "silent-abandon" && options.logger !== undefined) {
+      const logger = options.logger;
+      broken.logger = {
+        ...logger,
+        warn: (line: string, ...rest: unknown[]) => {
+          if (!/abandon/.test(line)) logger.warn?.(line, ...rest);
+        },
+      };
+    }
+    if (fault.current === "ignores-late-cancel-on") {
+      // Inputs that have not fired by construction are swapped for ones that never will.
+      const hold = (input: PromiseLike<unknown> | AbortSignal) =>
+        input instanceof AbortSignal
+          ? input.aborted
+            ? input
+            : new AbortController().signal
+          : new Promise<never>(() => {});
+      if (options.signal !== undefined) broken.signal = hold(options.signal) as AbortSignal;
+      if (options.cancelOn !== undefined) broken.cancelOn = [...options.cancelOn].map(hold);
+    }
+    if (options.driver !== undefined) broken.driver = brokenDriver(options.driver, track);
+    return broken;
+  }
+
+  function brokenDriver(driver: Driver, track: Track): Driver {
+    const random = (() => {
+      switch (fault.current) {
+        case "one-sided-jitter":
+          return () => 0.5 + driver.random() / 2;
+        case "biased-jitter":
+          return () => driver.random() ** 2;
+        case "opaque-narrow-jitter": {
+          const own = seededRandom(7);
+          return () => 0.25 + own() / 2;
+        }
+        case "opaque-one-sided-jitter": {
+          const own = seededRandom(7);
+          return () => 0.5 + own() / 2;
+        }
+        case "opaque-biased-jitter": {
+          const own = seededRandom(7);
+          return () => own() ** 2;
+        }
+        default:
+          return () => driver.random();
+      }
+    })();
+    let wakes = 0;
+    return {
+      now: () => driver.now(),
+      wallNow: () => driver.wallNow(),
+      random,
+      setWake(at, wake, unref, spent) {
+        wakes++;
+        if (fault.current === "stale-grid" && track.runs > 1 && track.firstTickAt !== undefined) {
+          // Keeps the first run's grid: every wake moves to its next slot.
+          const period = track.delayMs;
+          const origin = track.firstTickAt;
+          at = origin + Math.ceil((at - origin) / period - 1e-9) * period;
+        }
+        if (fault.current === "lost-wake" && wakes % 4 === 0) return { lost: true };
+        if (fault.current === "dropped-far-wake" && at - driver.now() > 1e15) return { lost: true };
+        const handle = driver.setWake(at, wake, unref, spent);
+        if (fault.current === "double-wake" && wakes % 3 === 0) driver.setWake(at, () => {}, unref);
+        return handle;
+      },
+      clearWake(handle: WakeHandle) {
+        if ((handle as { lost?: boolean } | undefined)?.lost === true) return;
+        driver.clearWake(handle);
+      },
+      ...(driver.setDeadline === undefined
+        ? {}
+        : { setDeadline: (at: number, fire: () => void) => driver.setDeadline?.(at, fire) }),
+    };
+  }
+
+  function brokenTarget<T>(target: Target<T>, track: Track): Target<T> {
+    if (typeof target !== "function") return target;
+    const shared = new AbortController();
+    return ((context: TickContext) => {
+      if (track.pendingDelay !== undefined) {
+        const delay = track.pendingDelay;
+        track.pendingDelay = undefined;
+        (track.timer as unknown as { setDelay(d: Duration): void }).setDelay(delay);
+      }
+      const driver = track.driver;
+      track.firstTickAt ??= driver.now();
+      const startedAt = driver.wallNow();
+      const cancelledBefore = track.cancelled;
+      let signal = context.signal;
+      const forwarding = new AbortController(); // removes the forwarding listener below
+      if (fault.current === "late-abort") {
+        const late = new AbortController();
+        const forward = () => {
+          driver.setWake(driver.now() + 100, () => late.abort(context.signal.reason), false);
+        };
+        context.signal.addEventListener("abort", forward, { signal: forwarding.signal });
+        signal = late.signal;
+      }
+      if (fault.current === "shared-signal") {
+        const forward = () => shared.abort(context.signal.reason);
+        context.signal.addEventListener("abort", forward, { signal: forwarding.signal });
+        signal = shared.signal;
+      }
+      track.inFlight++;
+      let result: unknown;
+      try {
+        result = target({
+          hitCount: context.hitCount,
+          get signal() {
+            return signal;
+          },
+        });
+      } catch (error) {
+        track.inFlight--;
+        throw error;
+      }
+      if (isIterator(result)) {
+        track.inFlight--;
+        if (fault.current === "restart-exhausted-source") {
+          return endless(result, () => target(context) as never) as never;
+        }
+        return wrapSource(result) as never;
+      }
+      const settled = (ok: boolean, value: unknown) => {
+        track.inFlight--;
+        if (track.inFlight === 0) for (const resolve of track.idle.splice(0)) resolve();
+        if (fault.current !== "late-abort") forwarding.abort();
+        if (ok) track.lastSuccessStartedAt = startedAt;
+        if (!track.cancelled || cancelledBefore) return;
+        // The tick settled after cancel(): what the faults below leak.
+        if (ok) {
+          track.late.push(value);
+          if (fault.current === "late-observer") {
+            for (const observer of track.observers) observer.ticked?.(value);
+          }
+        } else if (fault.current === "late-on-error" && typeof track.onError === "function") {
+          track.onError(value, track.timer as never);
+        }
+      };
+      if (fault.current === "chained-tick") {
+        void Promise.resolve(result).then(
+          () => queueMicrotask(() => void track.timer?.trigger().catch(() => {})),
+          () => {},
+        );
+      }
+      if (result instanceof Promise) {
+        return result.then(
+          (value) => {
+            settled(true, value);
+            return value;
+          },
+          (error: unknown) => {
+            settled(false, error);
+            throw error;
+          },
+        );
+      }
+      settled(true, result);
+      return result;
+    }) as Target<T>;
+  }
+
+  function isIterator(value: unknown): value is Iterator<unknown> | AsyncIterator<unknown> {
+    return (
+      typeof value === "object" &&
+      value !== null &&
+      typeof (value as { next?: unknown }).next === "function"
+    );
+  }
+
+  /** A source that, run out, calls the target for a fresh one instead of ending the run. */
+  function endless(
+    first: Iterator<unknown> | AsyncIterator<unknown>,
+    fresh: () => Iterator<unknown> | AsyncIterator<unknown>,
+  ): unknown {
+    let source = first;
+    const next = (): unknown => {
+      const result = source.next();
+      if (result instanceof Promise) {
+        return result.then((step: IteratorResult<unknown>) => {
+          if (!step.done) return step;
+          source = fresh();
+          return source.next();
+        });
+      }
+      if (!(result as IteratorResult<unknown>).done) return result;
+      source = fresh();
+      return source.next();
+    };
+    return {
+      next,
+      return: () => source.return?.(),
+      [Symbol.iterator]() {
+        return this;
+      },
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+    };
+  }
+
+  /** A generator source whose failing cleanup leaks or hangs, as the fault says. */
+  function wrapSource(source: Iterator<unknown> | AsyncIterator<unknown>): unknown {
+    if (fault.current !== "cleanup-leak" && fault.current !== "cleanup-hang") return source;
+    const close = (): unknown => {
+      let closed: unknown;
+      try {
+        closed = source.return?.();
+      } catch (error) {
+        if (fault.current === "cleanup-hang") return new Promise(() => {});
+        void Promise.reject(error);
+        return { done: true, value: undefined };
+      }
+      if (!(closed instanceof Promise)) return closed;
+      return closed.catch((error: unknown) => {
+        if (fault.current === "cleanup-hang") return new Promise(() => {});
+        void Promise.reject(error);
+        return { done: true, value: undefined };
+      });
+    };
+    return {
+      next: (...args: [] | [undefined]) => source.next(...args),
+      return: close,
+      [Symbol.iterator]() {
+        return this;
+      },
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+    };
+  }
+
+  class FaultyGroup extends core.TimerGroup {
+    override add<T>(timer: Parameters<typeof core.TimerGroup.prototype.add<T>>[0]) {
+      if (fault.current !== "group-add-left-idle") return super.add(timer);
+      // Made a member, but not started, even while the group is active.
+      const started = timer.start.bind(timer);
+      timer.start = () => timer;
+      try {
+        return super.add(timer);
+      } finally {
+        timer.start = started;
+      }
+    }
+
+    override trigger(options?: { timeout?: Duration }) {
+      const pairs = super.trigger(options);
+      return fault.current === "group-pairs-reversed" ? pairs.then((p) => [...p].reverse()) : pairs;
+    }
+  }
+
+  return { ...core, Timer: FaultyTimer, TimerGroup: FaultyGroup };
+});
+
+const onVirtualClock: HarnessFactory = (seed) => virtualClockHarness({ seed });
+
+/** Runs one invariant: whether it failed, the clause it named, and what it threw (null if it held). */
+async function run(
+  name: InvariantName,
+  numRuns = 150,
+): Promise<{ failed: boolean; clause: string | undefined; error: unknown }> {
+  const invariant = invariants.find((candidate) => candidate.name === name);
+  if (invariant === undefined) throw new RangeError(`no invariant ${name}`);
+  // No shrinking: the first failing case is all this needs, and its clause is the one reported.
+  const details = await fc.check(invariant.property(onVirtualClock), {
+    numRuns,
+    seed: 42,
+    endOnFailure: true,
+  });
+  const error = details.errorInstance;
+  return {
+    failed: details.failed,
+    clause: error instanceof Violation ? error.clause : undefined,
+    error,
+  };
+}
+
+afterEach(() => {
+  fault.current = "none";
+});
+
+const cases = Object.entries(classFaults).flatMap(([invariant, planted]) =>
+  planted.map(({ fault, clause }) => ({ invariant: invariant as InvariantName, fault, clause })),
+);
+
+describe("every invariant can fail", () => {
+  it("has a planted fault, here or in invariants-catch-faults.test.ts", () => {
+    const covered = new Set([...Object.keys(legacyFaults), ...Object.keys(classFaults)]);
+    expect(invariantNames.filter((name) => !covered.has(name))).toEqual([]);
+  });
+});
+
+describe("the issue #19 classes are caught, naming the clause that broke", () => {
+  it.each(cases)("$invariant catches $fault", async ({ invariant, fault: planted, clause }) => {
+    fault.current = planted;
+    const outcome = await run(invariant);
+    expect(outcome.failed).toBe(true);
+    if (clause !== undefined) expect(outcome.clause).toBe(clause);
+  });
+});

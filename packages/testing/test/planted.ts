@@ -1,0 +1,129 @@
+/**
+ * Which planted fault shows each invariant able to fail, and where. The faults themselves live
+ * in the two test files that mock core; this list lets one test check that every invariant has
+ * at least one.
+ */
+import type { InvariantName } from "../src/properties.js";
+
+/** Faults planted by `invariants-catch-faults.test.ts` (some through the machine). */
+export const legacyFaults = {
+  "no-overlap": "overlap",
+  "fixed-delay-spacing": "late-wakes",
+  "fixed-rate-slots": "late-wakes",
+  "jitter-bounds": "wide-jitter",
+  "trigger-freshness": "stale-trigger",
+  "subscription-completeness": "skipping-subscription",
+  "bounded-drop-oldest": "unbounded-subscription",
+  "drop-oldest-keeps-sentinel": "drop-takes-sentinel",
+  "latest-value-fanout": "skipping-iteration",
+  "wait-semantics": "early-wait",
+  "join-semantics": "stale-join",
+  "cancel-quiescence": "hasty-cancel",
+  "generator-close-on-cancel": "generator-left-open",
+  restartability: "no-restart",
+  "error-delivery-order": "error-before-buffer",
+  "no-unhandled-rejection": "leaked-rejection",
+  "machine-purity": "impure-step",
+} as const satisfies Partial<Record<InvariantName, string>>;
+
+/**
+ * Faults planted by `planted-faults.test.ts`, through core's public API only (a wrapped Timer,
+ * target, options or driver), each with the clause its failure must name, if the invariant names
+ * clauses.
+ */
+export const classFaults = {
+  "jitter-distribution": [
+    { fault: "narrow-jitter", clause: "sleep = base × (1 − j + 2j·u)" },
+    { fault: "one-sided-jitter", clause: "sleep = base × (1 − j + 2j·u)" },
+    { fault: "biased-jitter", clause: "sleep = base × (1 − j + 2j·u)" },
+    // The statistical fallback: the timer's random source cannot be seen.
+    { fault: "opaque-narrow-jitter", clause: "uniform over the range" },
+    { fault: "opaque-one-sided-jitter", clause: "uniform over the range" },
+    { fault: "opaque-biased-jitter", clause: "uniform over the range" },
+  ],
+  "restart-while-settling": [
+    { fault: "refused-restart", clause: "start() succeeds whenever isRunning() is false" },
+    {
+      fault: "restart-skips-initial-delay",
+      clause: "first tick at max(start() + initialDelay, the old tick's end)",
+    },
+  ],
+  "fresh-grid-per-run": [
+    { fault: "stale-grid", clause: undefined },
+    { fault: "bogus-skip-warning", clause: "skips logged exactly when slots were skipped" },
+  ],
+  "set-delay-timing": [
+    { fault: "set-delay-cuts-sleep", clause: undefined },
+    { fault: "set-delay-next-tick", clause: undefined },
+  ],
+  "last-tick-at": [
+    { fault: "last-tick-at-start", clause: "lastTickAt = when the last successful tick completed" },
+  ],
+  "cancelled-tick-inert": [
+    { fault: "late-result", clause: undefined },
+    { fault: "late-observer", clause: "the cancelled tick's result is not delivered" },
+    { fault: "late-on-error", clause: "the cancelled tick's result is not delivered" },
+  ],
+  "cancel-clauses": [
+    { fault: "late-abort", clause: "the in-flight tick's signal has aborted" },
+    {
+      fault: "join-survives-cancel",
+      clause: "pending join()s have rejected with TimerCancelledError",
+    },
+    { fault: "on-cancel-twice", clause: "onCancel has run once" },
+    { fault: "hasty-cancel", clause: "the in-flight tick has settled" },
+    { fault: "cancel-ignores-timeout", clause: "cancel({ timeout }) resolves within its timeout" },
+    {
+      fault: "silent-abandon",
+      clause: "an abandoned tick is logged at warn level with the timer's name",
+    },
+    { fault: "tick-after-cancel", clause: "no new tick starts" },
+  ],
+  "external-cancellation": [
+    {
+      fault: "ignores-late-cancel-on",
+      clause: "an input settled before start() ends the run at once",
+    },
+  ],
+  "group-lifecycle": [
+    { fault: "group-add-left-idle", clause: "add() starts the timer while the group is active" },
+    { fault: "group-pairs-reversed", clause: "[timer, value] pairs in member order" },
+  ],
+  "failing-cleanup": [
+    { fault: "cleanup-leak", clause: "no unhandled rejection" },
+    { fault: "cleanup-hang", clause: "cancel() resolves" },
+  ],
+  "one-wake-or-tick": [
+    {
+      fault: "lost-wake",
+      clause: "a running timer has exactly one wake armed or one tick in flight",
+    },
+    {
+      fault: "double-wake",
+      clause: "a running timer has exactly one wake armed or one tick in flight",
+    },
+  ],
+  "cancel-inside-tick": [
+    { fault: "inside-deadlock", clause: "cancel() from inside the tick resolves" },
+  ],
+  "generator-sources": [{ fault: "restart-exhausted-source", clause: "running out ends the run" }],
+  "bad-arguments": [
+    { fault: "lenient-set-delay", clause: "bad arguments throw at the call" },
+    { fault: "wait-rejects", clause: "bad arguments throw at the call" },
+    { fault: "vague-messages", clause: "the message names the argument and the value" },
+  ],
+  // Awaiting core: today's core fails these already; the faults show them failing once it passes.
+  "per-tick-signal": [{ fault: "shared-signal", clause: "each tick has its own signal" }],
+  "event-loop-turn": [
+    { fault: "chained-tick", clause: "the event loop gets a turn between two ticks" },
+  ],
+  "failed-state": [{ fault: "forgets-failure", clause: 'state is "failed"' }],
+  "huge-durations": [
+    {
+      fault: "dropped-far-wake",
+      clause: "a running timer has exactly one wake armed or one tick in flight",
+    },
+  ],
+} as const satisfies Partial<
+  Record<InvariantName, readonly { fault: string; clause: string | undefined }[]>
+>;
