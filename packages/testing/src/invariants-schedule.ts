@@ -187,8 +187,11 @@ function checkJitter(
       let next = slot + 1;
       while (anchor + next * delay < tick.end - 1e-6) next++;
       const slotTime = anchor + next * delay;
-      base = Math.min(slotTime - tick.end, delay);
-      nominal = slotTime - base;
+      // A slot the tick ended on (within the 1e-6 ms tolerance, either side) is due now: no
+      // sleep. Without the floor, an end 6e-7 ms past a slot made a negative sleep and a range
+      // whose low end lay above its high end.
+      base = Math.max(0, Math.min(slotTime - tick.end, delay));
+      nominal = base === 0 ? tick.end : slotTime - base;
       slot = next;
     }
     const factor = base > 0 ? (nextTick.start - nominal) / base : undefined;

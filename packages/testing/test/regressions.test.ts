@@ -116,3 +116,21 @@ describe("issue #19: the model's join() check raced a tick due at the same insta
   });
 });
 
+describe("issue #19: jitter-distribution inverted its range on a slot the tick ended on", () => {
+  // CI's counterexample (virtual clock): fixed_rate every 20 ms, jitter 0.65; a jittered start
+  // makes a slow tick end 6e-7 ms past the slot at 3301 ms. The timer rightly starts the next
+  // tick at once; the checker, whose slot search allows 1e-6 ms, took that slot as still ahead:
+  // a negative sleep, and a range whose low end lay above its high end.
+  it("holds on the counterexample", async () => {
+    expect(
+      await holdsFor("jitter-distribution", [
+        995245046,
+        "fixed_rate",
+        20,
+        0.6455069989172445,
+        1,
+        [0, 39],
+      ]),
+    ).toBeNull();
+  });
+});
