@@ -2,10 +2,13 @@
  * The remote's end of one handle: posts requests to the owner and waits for the answers.
  *
  * A blocking call stores PENDING in the sync slot, posts the request, then `Atomics.wait`s on
- * the owner's doorbell until its slot says DONE, the owner is gone, or the timeout passes. At
- * the timeout it takes the slot back with a compare-exchange: from PENDING (the owner never
- * started the work and now never will), or from RUNNING (the work is under way and may still
- * complete). If the owner is already writing the reply, the call takes it.
+ * the owner's doorbell until its slot says DONE, the owner is gone, or the timeout passes
+ * (without one: {@link DEFAULT_TIMEOUT_MS}, or sooner once the owner's heartbeat has been still
+ * for {@link GIVE_UP_SILENT_MS} — a terminated owner runs no exit handler, and a blocked thread
+ * cannot hear its port close). At the timeout it takes the slot back with a compare-exchange:
+ * from PENDING (the owner never started the work and now never will), or from RUNNING (the work
+ * is under way: it may still complete if the owner's heartbeat moves, and only if that thread
+ * resumes if it does not). If the owner is already writing the reply, the call takes it.
  *
  * A non-blocking call uses one of the other slots the same way and gets its answer as a
  * message; while one is pending the port keeps the thread alive, like any pending I/O.
@@ -30,11 +33,12 @@ import {
   SYNC_SLOT,
   slotWord,
   T_ALIVE,
+  T_BEAT,
   T_DOORBELL,
   TAG,
   WRITING,
 } from "./layout.js";
-import { isAlive, markGone } from "./owner-thread.js";
+import { BEAT_MS, isAlive, markGone } from "./owner-thread.js";
 import {
   type CallRequest,
   type DelayRequest,
@@ -46,6 +50,14 @@ import { probeWatched, watchedCount } from "./watch-owner.js";
 
 /** How often a blocked call checks workers this thread watches (see `watchOwner`). */
 const PROBE_MS = 50;
+/**
+ * A blocking call without a timeout gives up after this long, or once the owner's heartbeat has
+ * been still for {@link GIVE_UP_SILENT_MS}: a terminated owner must not hang its callers.
+ */
+export const DEFAULT_TIMEOUT_MS = 60_000;
+export const GIVE_UP_SILENT_MS = 5000;
+/** A heartbeat still for this long (several beats) means the owner is not running. */
+const SILENT_MS = 1000;
 
 // `Atomics.wait` sleeps in real time, so its deadline is real time too, even where a test has
 // installed fake timers after this module loaded.
@@ -58,6 +70,8 @@ interface Pending {
   reject(error: unknown): void;
   /** The call's deadline: core's real driver, which holds timeouts longer than setTimeout can. */
   timer: WakeHandle | undefined;
+  /** The owner's heartbeat when the call was sent. */
+  readonly beat: number;
 }
 
 /** Names a call in messages, e.g. `cancelSync() on timer "cache"`. */
@@ -123,8 +137,12 @@ export class Channel {
     const slot = SYNC_SLOT;
     Atomics.store(this.#slots, slot, slotWord(id, PENDING));
     this.#port.postMessage(request(op, id, slot, true, generation));
-    const deadline = timeoutMs === undefined ? Infinity : now() + timeoutMs;
+    const started = now();
+    const deadline = started + (timeoutMs ?? DEFAULT_TIMEOUT_MS);
     const done = slotWord(id, DONE);
+    // The owner's heartbeat, and when it last moved: how long the owner has been silent.
+    let beat = Atomics.load(this.thread, T_BEAT);
+    let beatAt = started;
     for (;;) {
       // The doorbell is read before the slot: a DONE stored after this read rings it again,
       // so the wait below cannot miss it.
@@ -135,13 +153,23 @@ export class Channel {
         Atomics.store(this.#slots, slot, FREE);
         throw this.#gone(site.method, true);
       }
-      let wait = deadline - now();
-      if (wait <= 0) {
-        if (word !== slotWord(id, WRITING)) this.#giveUp(id, slot, site.method, timeoutMs ?? 0);
+      const at = now();
+      if (Atomics.load(this.thread, T_BEAT) !== beat) {
+        beat = Atomics.load(this.thread, T_BEAT);
+        beatAt = at;
+      }
+      const silent = at - beatAt;
+      // Without a timeout, an owner silent this long is given up on before the default timeout.
+      const giveUp = timeoutMs === undefined && silent >= GIVE_UP_SILENT_MS;
+      let wait = Math.min(deadline - at, BEAT_MS); // wake to watch the heartbeat
+      if (wait <= 0 || giveUp) {
+        if (word !== slotWord(id, WRITING)) {
+          this.#giveUp(id, slot, site.method, at - started, timeoutMs, silent);
+        }
         wait = 1; // the reply is being written right now
       }
       if (watchedCount() > 0) wait = Math.min(wait, PROBE_MS);
-      Atomics.wait(this.thread, T_DOORBELL, bell, wait === Infinity ? undefined : wait);
+      Atomics.wait(this.thread, T_DOORBELL, bell, wait);
       if (watchedCount() > 0) probeWatched();
     }
     const length = Atomics.load(this.#slots, C_REPLY_LENGTH);
@@ -153,26 +181,52 @@ export class Channel {
     return decodeOutcome(reply.ok, reply.bytes);
   }
 
-  /** At the deadline: takes the slot back, so the owner will not (or did) run the work. */
-  #giveUp(id: number, slot: number, method: string, timeoutMs: number): void {
+  /**
+   * At the deadline: takes the slot back, so the owner will not (or did) run the work, and says
+   * what is known of the owner: whether its heartbeat still moves.
+   */
+  #giveUp(
+    id: number,
+    slot: number,
+    method: string,
+    waitedMs: number,
+    timeoutMs: number | undefined,
+    silentMs: number,
+  ): void {
+    const after =
+      timeoutMs !== undefined
+        ? `timed out after ${seconds(timeoutMs)}s`
+        : silentMs >= GIVE_UP_SILENT_MS
+          ? `gave up after ${seconds(waitedMs, true)}s (no timeout was given)`
+          : `timed out after ${seconds(DEFAULT_TIMEOUT_MS)}s (the default; pass a timeout to wait longer)`;
+    const silence =
+      silentMs >= SILENT_MS
+        ? `has shown no sign of life for the last ${seconds(silentMs, true)}s (it was terminated, or its event loop is blocked)`
+        : undefined;
     const pending = slotWord(id, PENDING);
     if (Atomics.compareExchange(this.#slots, slot, pending, FREE) === pending) {
       throw this.#timedOut(
         method,
-        timeoutMs,
-        "had not started it, and now never will (is its event loop blocked?)",
+        after,
+        `had not started it, and now never will${silence === undefined ? "" : `; it ${silence}`}`,
       );
     }
     const running = slotWord(id, RUNNING);
     if (Atomics.compareExchange(this.#slots, slot, running, FREE) === running) {
-      throw this.#timedOut(method, timeoutMs, "started it and it may still complete there");
+      throw this.#timedOut(
+        method,
+        after,
+        silence === undefined
+          ? "started it and was running moments ago: it may still complete there"
+          : `started it, then ${silence}: it completes only if that thread resumes`,
+      );
     }
   }
 
   /** A call's deadline passed; `what` says what the owner did with it. */
-  #timedOut(method: string, timeoutMs: number, what: string): TimerTimeoutError {
+  #timedOut(method: string, after: string, what: string): TimerTimeoutError {
     return new TimerTimeoutError(
-      `${method} timed out after ${timeoutMs / 1000}s: the owner thread (thread ${this.ownerThreadId}) ${what}`,
+      `${method} ${after}: the owner thread (thread ${this.ownerThreadId}) ${what}`,
     );
   }
 
@@ -211,7 +265,7 @@ export class Channel {
         reject(
           this.#timedOut(
             site.method,
-            timeoutMs as number,
+            `timed out after ${seconds(timeoutMs as number)}s`,
             "had not started it, and now never will (every request slot of this handle was taken by calls still pending)",
           ),
         );
@@ -232,7 +286,8 @@ export class Channel {
         }
         const slot = this.#freeSlots.pop() as number;
         const id = this.#id();
-        const pending: Pending = { slot, method: site.method, resolve, reject, timer };
+        const beat = Atomics.load(this.thread, T_BEAT);
+        const pending: Pending = { slot, method: site.method, resolve, reject, timer, beat };
         if (this.#pending.size === 0) this.#port.ref();
         this.#pending.set(id, pending);
         Atomics.store(this.#slots, slot, slotWord(id, PENDING));
@@ -247,7 +302,9 @@ export class Channel {
   #expire(id: number, pending: Pending, timeoutMs: number): void {
     pending.timer = undefined;
     try {
-      this.#giveUp(id, pending.slot, pending.method, timeoutMs);
+      // A heartbeat that has not moved since the call was sent: silent for the whole timeout.
+      const silent = Atomics.load(this.thread, T_BEAT) === pending.beat ? timeoutMs : 0;
+      this.#giveUp(id, pending.slot, pending.method, timeoutMs, timeoutMs, silent);
     } catch (error) {
       this.#release(id, pending);
       pending.reject(error);
@@ -357,4 +414,9 @@ function request(
   return generation === undefined
     ? { t: TAG, v: PROTOCOL, op, id, slot, sync }
     : { t: TAG, v: PROTOCOL, op, id, slot, sync, generation };
+}
+
+/** Milliseconds as seconds for a message: `0.15`, `60`; a measured time to a tenth. */
+function seconds(ms: number, measured = false): number {
+  return measured ? Math.round(ms / 100) / 10 : ms / 1000;
 }

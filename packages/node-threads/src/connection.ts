@@ -27,7 +27,7 @@ import {
   TAG,
   WRITING,
 } from "./layout.js";
-import { ring } from "./owner-thread.js";
+import { connected, disconnected, ring } from "./owner-thread.js";
 import {
   type CallRequest,
   type DelayRequest,
@@ -85,6 +85,7 @@ export class Connection {
     port1.once("close", this.#onClose);
     // Requests are answered while the thread runs anyway; they must not keep it running.
     port1.unref();
+    connected();
   }
 
   readonly #onMessage = (message: unknown): void => {
@@ -109,6 +110,7 @@ export class Connection {
   readonly #onClose = (): void => {
     this.#port.off("message", this.#onMessage);
     this.#port.off("messageerror", this.#onMessageError);
+    disconnected();
     this.#target.detach(this);
   };
 

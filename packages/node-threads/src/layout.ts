@@ -11,7 +11,7 @@
  */
 
 /** Version of the memory layout and the message protocol. */
-export const PROTOCOL = 1;
+export const PROTOCOL = 2;
 /** Marks this package's messages, so foreign ones on a port are recognised and ignored. */
 export const TAG = "@async-timer/node-threads";
 
@@ -25,6 +25,12 @@ export const T_ALIVE = 0;
  */
 export const T_DOORBELL = 1;
 export const T_THREAD_ID = 2;
+/**
+ * The owner's heartbeat: bumped every `BEAT_MS` by its event loop while it has connections. A
+ * terminated thread runs no exit handler, so a caller blocked on it cannot be told; it can see
+ * the beat stop, and say so (or give up) instead of waiting for ever.
+ */
+export const T_BEAT = 3;
 export const THREAD_BYTES = 4 * 4;
 
 // ─── Timer state: a latch (a seqlock with two copies) plus tear-free single words ──────────

@@ -1,6 +1,6 @@
 import { type CallSite, Channel } from "./channel.js";
 import { checkHandle, type GroupHandle, sealOpened } from "./handles.js";
-import { type ControlOptions, readOptions } from "./options.js";
+import { CONTROL_KEYS, type ControlOptions, readOptions } from "./options.js";
 import { labelOf } from "./protocol.js";
 
 const CANCEL_SYNC: CallSite = { method: "cancelSync()", onOwner: "await group.cancel()" };
@@ -72,13 +72,13 @@ export class RemoteGroup implements Disposable {
    *   `"disconnected"`.
    */
   cancelSync(options?: ControlOptions): void {
-    const { timeoutMs } = readOptions(options, "cancelSync");
+    const { timeoutMs } = readOptions(options, "cancelSync", CONTROL_KEYS);
     this.#channel.callSync("cancel", CANCEL_SYNC, timeoutMs, undefined);
   }
 
   /** The non-blocking {@link RemoteGroup.cancelSync}. Also works on the owner thread. */
   cancel(options?: ControlOptions): Promise<void> {
-    const { timeoutMs } = readOptions(options, "cancel");
+    const { timeoutMs } = readOptions(options, "cancel", CONTROL_KEYS);
     return this.#channel.callAsync("cancel", CANCEL, timeoutMs, undefined) as Promise<void>;
   }
 

@@ -2,7 +2,7 @@ import { type CallSite, Channel } from "./channel.js";
 import { checkHandle, type SubscriptionHandle, sealOpened } from "./handles.js";
 import { loadFloat } from "./latch.js";
 import { G_DROPPED, G_QSIZE, S_COPY, S_COPY_WORDS, S_DROPPED, S_QSIZE, S_SEQ } from "./layout.js";
-import { type ControlOptions, readOptions } from "./options.js";
+import { CONTROL_KEYS, type ControlOptions, readOptions } from "./options.js";
 import { labelOf } from "./protocol.js";
 
 /**
@@ -124,13 +124,13 @@ export class RemoteSubscription<T = unknown> implements Disposable {
    *   `"not-started"` (its timer never started), `"owner-gone"`, `"disconnected"`.
    */
   closeSync(options?: ControlOptions): void {
-    const { timeoutMs } = readOptions(options, "closeSync");
+    const { timeoutMs } = readOptions(options, "closeSync", CONTROL_KEYS);
     this.#channel.callSync("close", CLOSE_SYNC, timeoutMs, undefined);
   }
 
   /** The non-blocking {@link RemoteSubscription.closeSync}. Also works on the owner thread. */
   close(options?: ControlOptions): Promise<void> {
-    const { timeoutMs } = readOptions(options, "close");
+    const { timeoutMs } = readOptions(options, "close", CONTROL_KEYS);
     return this.#channel.callAsync("close", CLOSE, timeoutMs, undefined) as Promise<void>;
   }
 

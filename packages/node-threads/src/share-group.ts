@@ -4,6 +4,7 @@ import { Connection, type ControlTarget } from "./connection.js";
 import { ThreadControlError } from "./errors.js";
 import type { GroupHandle } from "./handles.js";
 import { PROTOCOL } from "./layout.js";
+import { checkLogger, checkOptions } from "./options.js";
 import { ownerWords } from "./owner-thread.js";
 import { type CallRequest, describe, labelOf, type Op } from "./protocol.js";
 import { defineMethod } from "./wrap.js";
@@ -48,17 +49,13 @@ export function shareGroup(group: TimerGroup, options?: ShareGroupOptions): Grou
   if (!isGroup(group)) {
     throw new TypeError(`shareGroup(group): group must be a TimerGroup; got ${describe(group)}`);
   }
-  if (options !== undefined && (typeof options !== "object" || options === null)) {
-    throw new TypeError(
-      `shareGroup(group, options): options must be an object; got ${describe(options)}`,
-    );
+  if (options !== undefined) {
+    checkOptions(options, "shareGroup(group, options): options", ["logger"]);
   }
-  const logger = options?.logger ?? consoleLogger;
-  if (typeof logger !== "object" || logger === null) {
-    throw new TypeError(
-      `shareGroup(group, options): logger must be an object; got ${describe(logger)}`,
-    );
-  }
+  const logger = checkLogger(
+    options?.logger ?? consoleLogger,
+    "shareGroup(group, options): logger",
+  );
   let shared = sharedGroups.get(group);
   if (shared === undefined) {
     shared = new SharedGroup(group, logger);

@@ -23,6 +23,7 @@ const INT32_MAX = 0x7fff_ffff;
 const SUBSCRIPTION_OPS: readonly Op[] = ["close"];
 
 const sharedSubscriptions = new WeakMap<object, SharedSubscription<any>>();
+const OWNER = Symbol.for("async-timer.owner");
 
 /**
  * Makes a handle through which another thread reads `subscription.qsize` and `droppedCount`
@@ -33,8 +34,8 @@ const sharedSubscriptions = new WeakMap<object, SharedSubscription<any>>();
  * timer's ticks (a subscription has no public way to tell), and of consumption by wrapping the
  * subscription's `next`, `dropOldest` and `close` on the instance.
  *
- * @throws TypeError if `subscription` or `timer` is not one; RangeError if the subscription was
- *   shared before with another timer.
+ * @throws TypeError if `subscription` or `timer` is not one, or if the subscription was not
+ *   made by `timer.subscribe()` (the message names both).
  *
  * @example
  * ```ts
@@ -60,14 +61,21 @@ export function shareSubscription<T>(
       `shareSubscription(subscription, timer): timer must be the Timer the subscription was made from; got ${describe(timer)}`,
     );
   }
+  // Core marks a subscription with the timer that made it, under a registered symbol that every
+  // installed copy of core agrees on: a subscription of another timer would be fed by ticks
+  // that are not its own.
+  const owner = (subscription as unknown as Record<symbol, unknown>)[OWNER];
+  if (owner !== timer) {
+    throw new TypeError(
+      `shareSubscription(subscription, timer): ${labelOf("subscription", subscription.name)} ${
+        owner === undefined ? "was not made by timer.subscribe()" : `belongs to ${String(owner)}`
+      }, not to ${String(timer)}`,
+    );
+  }
   let shared = sharedSubscriptions.get(subscription) as SharedSubscription<T> | undefined;
   if (shared === undefined) {
     shared = new SharedSubscription(subscription, sharedTimerOf(timer));
     sharedSubscriptions.set(subscription, shared);
-  } else if (shared.owner.timer !== timer) {
-    throw new RangeError(
-      `shareSubscription(subscription, timer): ${shared.label} was shared before with another timer`,
-    );
   }
   return shared.connect();
 }

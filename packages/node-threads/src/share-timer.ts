@@ -19,6 +19,7 @@ import {
   W_RUNNING,
   W_SEQ,
 } from "./layout.js";
+import { checkLogger, checkOptions } from "./options.js";
 import { ownerWords } from "./owner-thread.js";
 import { type CallRequest, type DelayRequest, describe, labelOf, type Op } from "./protocol.js";
 import { ResultWriter } from "./result-buffer.js";
@@ -48,6 +49,7 @@ const DEFAULT_MAX_RESULT_BYTES = 16 * 1024 * 1024;
 const MAX_RESULT_BYTES = 1024 * 1024 * 1024;
 const INT32_MAX = 0x7fff_ffff;
 const TIMER_OPS: readonly Op[] = ["cancel", "trigger", "setDelay"];
+const SHARE_TIMER_KEYS = ["lastResult", "maxResultBytes", "logger"];
 
 const sharedTimers = new WeakMap<object, SharedTimer<any>>();
 
@@ -284,10 +286,8 @@ export class SharedTimer<T> implements ControlTarget {
 }
 
 function readOptions(options: ShareTimerOptions | undefined): Required<ShareTimerOptions> {
-  if (options !== undefined && (typeof options !== "object" || options === null)) {
-    throw new TypeError(
-      `shareTimer(timer, options): options must be an object; got ${describe(options)}`,
-    );
+  if (options !== undefined) {
+    checkOptions(options, "shareTimer(timer, options): options", SHARE_TIMER_KEYS);
   }
   const lastResult = options?.lastResult ?? true;
   if (typeof lastResult !== "boolean") {
@@ -310,12 +310,10 @@ function readOptions(options: ShareTimerOptions | undefined): Required<ShareTime
       `shareTimer(timer, options): maxResultBytes must be an integer from 1 to ${MAX_RESULT_BYTES}; got ${String(maxResultBytes)}`,
     );
   }
-  const logger = options?.logger ?? consoleLogger;
-  if (typeof logger !== "object" || logger === null) {
-    throw new TypeError(
-      `shareTimer(timer, options): logger must be an object; got ${describe(logger)}`,
-    );
-  }
+  const logger = checkLogger(
+    options?.logger ?? consoleLogger,
+    "shareTimer(timer, options): logger",
+  );
   return { lastResult, maxResultBytes, logger };
 }
 

@@ -2,7 +2,7 @@ import type { Worker } from "node:worker_threads";
 import { type AnyHandle, checkHandle } from "./handles.js";
 import { T_THREAD_ID } from "./layout.js";
 import { isAlive, markGone } from "./owner-thread.js";
-import { describe } from "./protocol.js";
+import { describe, labelOf } from "./protocol.js";
 
 interface Watch {
   readonly worker: Worker;
@@ -26,8 +26,8 @@ const watched = new Set<Watch>();
  * exception) marks itself gone without this; `watchOwner` covers termination. Should this very
  * thread be blocked in a call to that worker when it dies, it notices within about 50 ms.
  *
- * @throws TypeError if `worker` is not a `Worker` or a handle is not a handle;
- *   RangeError if a handle belongs to another thread than `worker`.
+ * @throws TypeError if `worker` is not a `Worker`, a handle is not a handle, or a handle belongs
+ *   to another thread than `worker` (the message names both).
  *
  * @example
  * ```ts
@@ -64,8 +64,8 @@ export function watchOwner(worker: Worker, ...handles: AnyHandle[]): () => void 
     const owned = new Int32Array(checked.thread);
     const owner = Atomics.load(owned, T_THREAD_ID);
     if (worker.threadId !== -1 && owner !== worker.threadId) {
-      throw new RangeError(
-        `watchOwner(worker, ...handles): handles[${index}] belongs to thread ${owner}, not to this worker (thread ${worker.threadId})`,
+      throw new TypeError(
+        `watchOwner(worker, ...handles): handles[${index}] (${labelOf(checked.kind, checked.name)}) belongs to thread ${owner}, not to this worker (thread ${worker.threadId})`,
       );
     }
     if (!words.some((w) => w.buffer === owned.buffer)) words.push(owned);

@@ -2,7 +2,7 @@ import { Timer } from "@async-timer/core";
 import { VirtualClock } from "@async-timer/testing";
 import { beforeAll, describe, expect, it } from "vitest";
 import { openTimer, shareTimer, ThreadControlError } from "../src/index.js";
-import { requireDist, threadsOfEachTest, until } from "./helpers.js";
+import { recordingLogger, requireDist, threadsOfEachTest, until } from "./helpers.js";
 
 beforeAll(requireDist);
 
@@ -176,10 +176,11 @@ describe("many non-blocking calls from one thread", () => {
 describe("non-blocking calls with a timeout", () => {
   it("count the wait for a free request slot against the timeout", async () => {
     let ticks = 0;
+    const logger = recordingLogger();
     // Every tick after the first hangs, so every trigger() stays pending and holds its slot.
-    const timer = new Timer(3600, () =>
-      ++ticks === 1 ? 1 : new Promise<number>(() => {}),
-    ).start();
+    const timer = new Timer(3600, () => (++ticks === 1 ? 1 : new Promise<number>(() => {})), {
+      logger,
+    }).start();
     await timer.wait({ hitCount: 1 });
     const here = openTimer(shareTimer(timer));
     const held = Array.from({ length: 40 }, () => here.trigger().catch((error: unknown) => error));
@@ -192,6 +193,9 @@ describe("non-blocking calls with a timeout", () => {
     expect(performance.now() - started).toBeLessThan(5000); // not held until a slot frees
     expect(timer.isRunning()).toBe(true); // the cancel never reached the owner
     await timer.cancel({ timeout: 0 });
+    expect(logger.lines).toEqual([
+      { level: "warn", line: expect.stringMatching(/cancel\(\) timed out; abandoned tick 2/) },
+    ]);
     await Promise.all(held);
     here.disconnect();
   });

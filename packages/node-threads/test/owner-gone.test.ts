@@ -147,6 +147,56 @@ describe("when the owner thread is terminated", () => {
     });
   });
 
+  it("unwatched and without a timeout, a blocked call gives up once the owner shows no sign of life (#16, point 11)", async () => {
+    const { owner: thread, timer } = await owner();
+    const worker = await opened({ timer });
+    const blocked = worker.call({ target: "timer", method: "triggerSync" }); // no timeout
+    await underWay(timer);
+    await thread.terminate();
+    const answer = await blocked;
+    expect(answer).toMatchObject({
+      ok: false,
+      error: {
+        name: "TimerTimeoutError",
+        message: expect.stringMatching(
+          /^triggerSync\(\) gave up after [\d.]+s \(no timeout was given\): the owner thread \(thread \d+\) started it, then has shown no sign of life for the last [\d.]+s \(it was terminated, or its event loop is blocked\): it completes only if that thread resumes$/,
+        ),
+      },
+    });
+    expect(answer.ms).toBeGreaterThanOrEqual(4500); // 5 s of silence, less what preceded the end
+    expect(answer.ms).toBeLessThan(15_000); // not the 60 s default, and never for ever
+    // Its event loop ran since: the port's close arrived, and the owner is known to be gone.
+    await worker.value({
+      script: "waitFor",
+      target: "timer",
+      property: "isOwnerAlive",
+      equals: false,
+    });
+    expect(await worker.call({ target: "timer", method: "cancelSync" })).toMatchObject({
+      ok: false,
+      error: { reason: "owner-gone" },
+    });
+  });
+
+  it("with a timeout, the message says the owner went silent, never that the work may still complete", async () => {
+    const { owner: thread, timer } = await owner();
+    const worker = await opened({ timer });
+    const blocked = worker.call({ target: "timer", method: "triggerSync", args: [{ timeout: 3 }] });
+    await underWay(timer);
+    await thread.terminate();
+    const answer = await blocked;
+    expect(answer).toMatchObject({
+      ok: false,
+      error: {
+        name: "TimerTimeoutError",
+        message: expect.stringMatching(
+          /^triggerSync\(\) timed out after 3s: the owner thread \(thread \d+\) started it, then has shown no sign of life for the last [\d.]+s/,
+        ),
+      },
+    });
+    expect(answer.ok ? "" : answer.error.message).not.toMatch(/may still complete/);
+  });
+
   it("even the watching thread, blocked in a call to it, notices within moments", async () => {
     const { owner: thread, timer } = await owner();
     watchOwner(thread.worker, timer);
@@ -188,7 +238,12 @@ describe("watchOwner()", () => {
     expect(() => watchOwner({} as never, timer)).toThrow(TypeError);
     expect(() => watchOwner(first.worker)).toThrow(/at least one handle/);
     expect(() => watchOwner(first.worker, { kind: "timer" } as never)).toThrow(TypeError);
-    expect(() => watchOwner(second.worker, timer)).toThrow(RangeError);
+    expect(() => watchOwner(second.worker, timer)).toThrow(
+      new RegExp(
+        `^watchOwner\\(worker, \\.\\.\\.handles\\): handles\\[0\\] \\(timer "owned"\\) belongs to thread ${first.worker.threadId}, not to this worker \\(thread ${second.worker.threadId}\\)$`,
+      ),
+    );
+    expect(() => watchOwner(second.worker, timer)).toThrow(TypeError);
     const unwatch = watchOwner(first.worker, timer);
     unwatch();
     expect(openTimer(timer).isOwnerAlive()).toBe(true);

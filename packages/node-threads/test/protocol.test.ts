@@ -9,6 +9,7 @@ import {
   shareSubscription,
   shareTimer,
 } from "../src/index.js";
+import { PROTOCOL } from "../src/layout.js";
 import { recordingLogger, requireDist, sleep, threadsOfEachTest, until } from "./helpers.js";
 
 beforeAll(requireDist);
@@ -33,14 +34,14 @@ describe("the owner's side of the protocol", () => {
       null,
       { type: "someone else's protocol" },
       { t: TAG, v: 99, op: "cancel", id: 1, slot: 1, sync: false },
-      { t: TAG, v: 1, op: "explode", id: 1, slot: 1, sync: false },
-      { t: TAG, v: 1, op: "cancel", id: -4, slot: 1, sync: false },
-      { t: TAG, v: 1, op: "cancel", id: 1, slot: 4096, sync: false },
-      { t: TAG, v: 1, op: "cancel", id: 1, slot: 1, sync: "yes" },
-      { t: TAG, v: 1, op: "cancel", id: 1, slot: 1, sync: false, generation: -1 },
-      { t: TAG, v: 1, op: "setDelay", delay: { seconds: 1 } },
+      { t: TAG, v: PROTOCOL, op: "explode", id: 1, slot: 1, sync: false },
+      { t: TAG, v: PROTOCOL, op: "cancel", id: -4, slot: 1, sync: false },
+      { t: TAG, v: PROTOCOL, op: "cancel", id: 1, slot: 4096, sync: false },
+      { t: TAG, v: PROTOCOL, op: "cancel", id: 1, slot: 1, sync: "yes" },
+      { t: TAG, v: PROTOCOL, op: "cancel", id: 1, slot: 1, sync: false, generation: -1 },
+      { t: TAG, v: PROTOCOL, op: "setDelay", delay: { seconds: 1 } },
       // Well-formed, but its slot was never armed: treated as abandoned, never run.
-      { t: TAG, v: 1, op: "cancel", id: 7, slot: 3, sync: false },
+      { t: TAG, v: PROTOCOL, op: "cancel", id: 7, slot: 3, sync: false },
     ];
     for (const message of garbage) handle.port.postMessage(message);
     await until(() => logger.lines.length >= garbage.length, "the owner to log every message");
@@ -52,7 +53,7 @@ describe("the owner's side of the protocol", () => {
     for (const why of [
       /not an object/,
       /not a @async-timer\/node-threads message/,
-      /protocol version 99; this copy .* speaks 1/,
+      new RegExp(`protocol version 99; this copy .* speaks ${PROTOCOL}`),
       /unknown operation "explode"/,
       /bad id -4/,
       /bad slot 4096/,
@@ -117,8 +118,8 @@ describe("opening a handle", () => {
       /must be a subscription handle .*got a timer handle/,
     );
     expect(() => openGroup(handle as never)).toThrow(TypeError);
-    expect(() => openTimer({ ...handle, protocol: 2 })).toThrow(
-      /speaks protocol 2; this copy speaks 1/,
+    expect(() => openTimer({ ...handle, protocol: PROTOCOL + 1 })).toThrow(
+      `speaks protocol ${PROTOCOL + 1}; this copy speaks ${PROTOCOL}`,
     );
     expect(() => openTimer({ ...handle, state: new SharedArrayBuffer(4) })).toThrow(/bad state/);
     expect(() => openTimer({ ...handle, port: undefined } as never)).toThrow(/bad port/);

@@ -104,10 +104,33 @@ describe("a shared subscription", () => {
 
   it("refuses what is not a subscription or a timer, and a second timer", () => {
     const { timer, feed } = setup(false);
-    const other = new Timer(1, () => 0);
+    const other = new Timer(1, () => 0, { name: "other" });
     expect(() => shareSubscription({} as never, timer)).toThrow(TypeError);
     expect(() => shareSubscription(feed, undefined as never)).toThrow(TypeError);
     openSubscription(shareSubscription(feed, timer)).disconnect();
-    expect(() => shareSubscription(feed, other as never)).toThrow(RangeError);
+    expect(() => shareSubscription(feed, other as never)).toThrow(TypeError);
+  });
+
+  it("refuses a subscription of another timer, naming both (#16, point 7)", () => {
+    const { timer, feed } = setup(false);
+    const other = new Timer(1, () => 0, { name: "other" });
+    // Never shared before: the subscription's own timer is what tells it apart.
+    expect(() => shareSubscription(feed, other as never)).toThrow(
+      new TypeError(
+        'shareSubscription(subscription, timer): subscription "sink" belongs to Timer(delay=1s, fixed_delay, idle, hits=0), not to Timer(other, delay=1s, fixed_delay, idle, hits=0)',
+      ),
+    );
+    const lookalike = {
+      name: "fake",
+      qsize: 0,
+      droppedCount: 0,
+      close() {},
+      next() {},
+      dropOldest() {},
+    };
+    expect(() => shareSubscription(lookalike as never, timer)).toThrow(
+      /subscription "fake" was not made by timer\.subscribe\(\), not to Timer\(/,
+    );
+    openSubscription(shareSubscription(feed, timer)).disconnect(); // its own timer: fine
   });
 });
