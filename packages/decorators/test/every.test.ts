@@ -476,6 +476,36 @@ describe("bad input throws at the call that received it", () => {
     );
   });
 
+  it("refuses unknown option keys, naming the one meant (#17, point 3)", () => {
+    expect(() => every(1, { intialDelay: 5 } as never)).toThrow(
+      new TypeError(
+        '@every: options has an unknown key "intialDelay"; did you mean "initialDelay"?',
+      ),
+    );
+    expect(() => every(1, { onerror: () => "continue" } as never)).toThrow(
+      new TypeError('@every: options has an unknown key "onerror"; did you mean "onError"?'),
+    );
+    expect(() => every(1, { retries: 3 } as never)).toThrow(
+      new TypeError('@every: options has an unknown key "retries"'),
+    );
+  });
+
+  it("checks every option by type, and refuses an empty name (#16, points 8 and 12)", () => {
+    expect(() => every(1, { unref: "yes" as never })).toThrow(
+      new TypeError('@every: unref must be a boolean; got "yes"'),
+    );
+    expect(() => every(1, { start: "yes" } as never)).toThrow(TypeError);
+    expect(() => every(1, { onCancel: 5 as never })).toThrow(
+      new TypeError("@every: onCancel must be a function; got 5"),
+    );
+    expect(() => every(1, { logger: { warn: "loud" } as never })).toThrow(
+      new TypeError('@every: logger.warn must be a function; got "loud"'),
+    );
+    expect(() => every(1, { name: "" })).toThrow(
+      new RangeError('@every: name must be a non-empty string; got ""'),
+    );
+  });
+
   it("refuses start: a decorated method's timer is never started implicitly", () => {
     expect(() => every(1, { start: true } as never)).toThrow(/the start option is not supported/);
     expect(() => every(1, { start: false } as never)).not.toThrow();
