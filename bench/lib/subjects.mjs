@@ -68,9 +68,42 @@ export const SUBJECTS = {
     label: "raw setTimeout loop, fixed delay, AsyncLocalStorage enabled in the process",
     floor: "floor-delay",
     isFloor: true,
-    // The child enables AsyncLocalStorage before anything else (see lib/child-env.mjs).
+    // The child enables AsyncLocalStorage before anything else (lib/child.mjs).
     als: true,
     load: async () => SUBJECTS["floor-delay"].load(),
+  },
+
+  "floor-rate-als": {
+    label: "raw setTimeout loop, fixed rate, AsyncLocalStorage enabled in the process",
+    floor: "floor-rate",
+    isFloor: true,
+    rate: true,
+    als: true,
+    load: async () => SUBJECTS["floor-rate"].load(),
+  },
+
+  "ref-refresh": {
+    label: "reference: one Timeout re-armed with refresh(), the target observed with one .then()",
+    floor: "floor-delay",
+    reference: true,
+    // Fixed delay: refresh() re-arms the same Timeout `delay` after the target settles, so no
+    // Timeout, closure or promise is made per tick besides the target's and the .then()'s.
+    load: async () => ({
+      start(delay, target, { immediate }) {
+        const state = { handle: undefined, stopped: false };
+        const settled = () => {
+          if (!state.stopped) state.handle.refresh();
+        };
+        const tick = () => void target().then(settled, settled);
+        state.handle = setTimeout(tick, delay);
+        if (immediate) tick();
+        return state;
+      },
+      stop(state) {
+        state.stopped = true;
+        clearTimeout(state.handle);
+      },
+    }),
   },
 
   "timer-delay": {
@@ -202,14 +235,56 @@ export const SUBJECTS = {
 };
 
 /**
- * What our Timer logs in the bench (fixed_rate skips, bounded-queue drops) is counted, not
- * printed: no peer logs, and printing thousands of lines to a pipe would measure the pipe.
+ * What our Timer logs in the bench (fixed_rate skips, bounded-queue drops, and the summary lines
+ * that stand for a run of them) is counted, not printed: no peer logs, and printing thousands of
+ * lines to a pipe would measure the pipe. Each line is counted under its level and under its kind:
+ * the message without the `[async-timer] ` prefix (the bench names no timer) and with every number
+ * replaced by `#`, so
+ * a first line, its rate-limited summaries ("… 120 more in the last 10 s …") and the closing line
+ * are told apart however the figures in them change.
  */
-export const logCounts = { warn: 0, error: 0 };
+export const logCounts = { debug: 0, info: 0, warn: 0, error: 0 };
+/** Lines per kind, e.g. `{ "warn fixed_rate: skipped # slots; …": 3 }` (at most 20 kinds), among the first 1,000 lines. */
+export const logKinds = {};
+
+/** The kind of a log line: its level and its text with the prefix dropped and numbers masked. */
+export function logKind(level, message) {
+  const text = String(message)
+    .replace(/^\[async-timer\] /, "")
+    .replace(/\d+(?:[.,]\d+)*/g, "#");
+  return `${level} ${text.slice(0, 100)}`;
+}
+
+/**
+ * Lines classified by kind: the first ones of a process only, so that a timer logging every tick
+ * (as fixed_rate skips did before they were summarised) does not have the logger's own string
+ * work counted in its CPU and allocation figures.
+ */
+const CLASSIFIED = 1000;
+let classified = 0;
+
+function count(level) {
+  return (message) => {
+    logCounts[level]++;
+    if (classified >= CLASSIFIED) return;
+    classified++;
+    const kind = logKind(level, message);
+    if (kind in logKinds) logKinds[kind]++;
+    else if (Object.keys(logKinds).length < 20) logKinds[kind] = 1;
+  };
+}
+
 export const countingLogger = {
-  warn: () => void logCounts.warn++,
-  error: () => void logCounts.error++,
+  debug: count("debug"),
+  info: count("info"),
+  warn: count("warn"),
+  error: count("error"),
 };
+
+/** What a child reports about our Timer's log lines (see {@link countingLogger}). */
+export function logReport() {
+  return { ...logCounts, kinds: { ...logKinds } };
+}
 
 async function timerSubject(mode) {
   const { Timer } = await import("@async-timer/core");

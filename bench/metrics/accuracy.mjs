@@ -12,7 +12,7 @@
  * to the lateness of every later tick.
  */
 import { runChild } from "../lib/child.mjs";
-import { loadSubject, logCounts } from "../lib/subjects.mjs";
+import { loadSubject, logCounts, logReport } from "../lib/subjects.mjs";
 
 runChild(async (args) => {
   const id = args.subject;
@@ -56,5 +56,6 @@ runChild(async (args) => {
     skips,
     elapsedMs: starts[starts.length - 1] - starts[0],
     warnings: logCounts.warn,
+    logged: logReport(),
   };
 });

@@ -7,7 +7,7 @@
  * that fire on second boundaries (croner) are not cut mid-burst.
  */
 import { cpuMicros, enableAsyncLocalStorage, runChild, sleep } from "../lib/child.mjs";
-import { loadSubject, logCounts, SUBJECTS } from "../lib/subjects.mjs";
+import { loadSubject, logCounts, logReport, SUBJECTS } from "../lib/subjects.mjs";
 
 runChild(async (args) => {
   const id = args.subject;
@@ -50,6 +50,7 @@ runChild(async (args) => {
     cadence: executed / timers / (wall / period),
     // Our Timer's warn lines (fixed_rate skips), counted instead of printed.
     warnings: logCounts.warn,
+    logged: logReport(),
   };
 });
 

@@ -16,7 +16,7 @@
 import { Timer } from "@async-timer/core";
 import { VirtualClock } from "@async-timer/testing";
 import { collect, enableAsyncLocalStorage, runChild } from "../lib/child.mjs";
-import { countingLogger, logCounts } from "../lib/subjects.mjs";
+import { countingLogger, logCounts, logReport } from "../lib/subjects.mjs";
 
 runChild(async (args) => {
   const variant = args.variant ?? "push";
@@ -165,5 +165,6 @@ async function bounded(ticks) {
     nsPerTick,
     dropped,
     warnings: logCounts.warn,
+    logged: logReport(),
   };
 }

@@ -13,6 +13,10 @@
  *   endings  every consumer loop ended once its timer stopped; no API call failed unexpectedly
  *   handles  no timer handle pending once everything is cancelled (and the parent checks that
  *            the process then exits by itself)
+ *   shared   one app-wide `cancelOn` promise that never settles and one app-wide signal that never
+ *            aborts, given to a share of the timers (issue #16.3): after the churn no listener is
+ *            left on the signal, and 20,000 more timers on them, started and cancelled, leave
+ *            under 32 B each on the heap (one callback per timer on the promise cost ~350 B)
  *
  * Prints progress lines, then one result line (RESULT_MARK + JSON), and returns without
  * process.exit().
@@ -84,8 +88,13 @@ process.on("unhandledRejection", (reason) => {
 process.on("uncaughtException", (error) => {
   unhandled.push(`uncaughtException: ${String(error?.stack ?? error).slice(0, 300)}`);
 });
-const logs = { warn: 0, error: 0 };
-const logger = { warn: () => void logs.warn++, error: () => void logs.error++ };
+const logs = { debug: 0, info: 0, warn: 0, error: 0 };
+const logger = {
+  debug: () => void logs.debug++,
+  info: () => void logs.info++,
+  warn: () => void logs.warn++,
+  error: () => void logs.error++,
+};
 
 /** Promises the churn started and nobody awaits: settled before the final checks. */
 const inFlight = new Set();
@@ -236,12 +245,21 @@ function makeEntry() {
     controller = new AbortController();
     if (chance(0.5)) options.signal = controller.signal;
     else options.cancelOn = [controller.signal];
+  } else if (chance(0.3)) {
+    // The app-wide shutdown inputs: single-run timers too.
+    singleRun = true;
+    if (chance(0.5)) options.cancelOn = [sharedShutdown];
+    else options.signal = sharedSignal;
   }
   const timer = new Timer(delayMs / 1000, target, options);
   return { timer, kind, singleRun, controller, subs: new Set() };
 }
 
 const entries = [];
+
+/** One shutdown promise and one shutdown signal for the whole "service", as guides show. */
+const sharedShutdown = new Promise(() => {});
+const sharedSignal = new AbortController().signal;
 
 // ─── Subscriptions and their consumers ──────────────────────────────────────────────────────
 
@@ -489,6 +507,26 @@ await new Promise((resolve) => setTimeout(resolve, 250));
 const windDownMs = Math.round(performance.now() - windDown);
 
 for (const entry of entries) checkSignal(entry);
+const sharedListeners = getEventListeners(sharedSignal, "abort").length;
+if (sharedListeners > 0) {
+  violation("shared", `the shared signal still has ${sharedListeners} abort listener(s)`);
+}
+// The shared promise and signal must keep nothing per timer once its run has ended: 20,000
+// more timers on them, started and cancelled, then the heap they left behind, per timer. (The
+// random churn's own heap moves too much with its population to see a few bytes per timer.)
+const SHARED_CHURN = 20_000;
+const sharedBefore = await heapAfterGc();
+for (let i = 0; i < SHARED_CHURN; i++) {
+  const options = i % 2 === 0 ? { cancelOn: [sharedShutdown] } : { signal: sharedSignal };
+  await new Timer(3600, () => i, { ...options, logger }).start().cancel();
+}
+const retainedPerTimer = ((await heapAfterGc()) - sharedBefore) / SHARED_CHURN;
+if (retainedPerTimer > 32) {
+  violation(
+    "shared",
+    `${retainedPerTimer.toFixed(1)} B retained per timer by the shared cancelOn promise and signal`,
+  );
+}
 await new Promise((resolve) => setImmediate(resolve));
 const resources = process.getActiveResourcesInfo();
 const timerHandles = resources.filter((r) => r === "Timeout" || r === "Immediate").length;
@@ -518,6 +556,7 @@ const result = {
   windDownMs,
   consumersAtWindDown: pendingConsumers,
   signalsChecked,
+  shared: { listenersLeft: sharedListeners, retainedPerTimer, timers: SHARED_CHURN },
   activeResources: resources,
   unhandledRejections: unhandled.length,
   unhandled: unhandled.slice(0, 10),

@@ -20,6 +20,7 @@ it("writes latest.json and a Markdown table for the metrics asked for", async ()
   expect(size.map((r) => r.subject)).toEqual([
     "floor-delay",
     "timer-delay",
+    "core-all",
     "sia-dynamic",
     "toad",
     "croner",
@@ -29,6 +30,13 @@ it("writes latest.json and a Markdown table for the metrics asked for", async ()
   const ours = size.find((r) => r.subject === "timer-delay");
   expect(ours.dependencies).toBe(0); // @async-timer/core has no runtime dependency
   expect(ours.median).toBeGreaterThan(0);
+  // Issue #15's size targets: Timer alone ≤ 6 KB, all of core ≤ 7.5 KB (min+gz).
+  expect(ours.target).toBe("≤ 6,000 B");
+  expect(ours.met).toBe(ours.median <= 6000);
+  const whole = size.find((r) => r.subject === "core-all");
+  expect(whole.label).toBe("@async-timer/core@0.0.0: the whole API (every export)");
+  expect(whole.target).toBe("≤ 7,500 B");
+  expect(whole.median).toBeGreaterThan(ours.median);
   const table = readFileSync(join(out, "latest.md"), "utf8");
   expect(table).toContain(
     "| metric | subject | median | min – max | ratio to floor | target | met? |",
