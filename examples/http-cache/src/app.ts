@@ -36,8 +36,12 @@ export function buildApp(options: AppOptions = {}): FastifyInstance {
       warn: (message, error) => app.log.warn({ err: error }, message),
       error: (message, error) => app.log.error({ err: error }, message),
     },
-    // A failed refresh keeps serving the last good snapshot and tries again next time.
-    onError: () => "continue",
+    // A failed refresh keeps serving the last good snapshot and tries again next time. Returning
+    // "continue" takes the error over from the timer's own logging: say what happened.
+    onError: (error) => {
+      app.log.error({ err: error }, "db_refresh failed; serving the last good snapshot");
+      return "continue";
+    },
   });
   app.decorate("cacheTimer", cacheTimer);
 
