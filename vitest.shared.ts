@@ -14,3 +14,21 @@ export const sourceResolution = {
 
 /** Every project's `setupFiles`: vitest.setup.ts makes `toThrow("message")` refuse a nullish error. */
 export const setupFiles = [fileURLToPath(new URL("./vitest.setup.ts", import.meta.url))];
+
+const core = fileURLToPath(new URL("./packages/core/src/", import.meta.url));
+
+/**
+ * {@link sourceResolution} with core taken by path, for the mutation runs: Stryker links the
+ * sandbox's node_modules to the repository's, where `@async-timer/core` is the repository's own,
+ * unmutated packages/core — through the package name, every mutant would survive.
+ */
+export const mutantResolution = {
+  ...sourceResolution,
+  resolve: {
+    ...sourceResolution.resolve,
+    alias: [
+      { find: /^@async-timer\/core\/machine$/, replacement: `${core}machine.ts` },
+      { find: /^@async-timer\/core$/, replacement: `${core}index.ts` },
+    ],
+  },
+};

@@ -14,17 +14,25 @@ import { publishedPackages } from "./scripts/workspace.mjs";
  * @type {Record<string, { all: string, exports?: Record<string, string> }>}
  */
 const BUDGETS = {
-  // Issue #6 asks for at most 4 kB for core's whole API and less for Timer alone; not met. Core
-  // measures 9.54 kB and Timer 8.74 kB; these budgets sit 1–2 % above, to catch regressions.
-  // Where the bytes go (`pnpm --filter async-timer-docs size:breakdown`: gzipped bytes each
-  // module adds to the whole): timer 1.7 kB, runner 1.5, machine 1.5, group, fanout 0.6 each,
-  // subscription 0.5, options 0.4, the rest 1.7. The first three alone exceed 4 kB, so the
-  // target needs a smaller design, not trimming: with every message replaced by a short code
-  // and every property name mangled, the same code is still 8.1 kB.
-  "@async-timer/core": { all: "9.65 kB", exports: { Timer: "8.85 kB", every: "9 kB" } },
+  // Issue #15 asks for Timer alone <= 6 kB and all of core <= 7.5 kB; NOT met. After the hot-path
+  // redesign (and #16/#17's additions: state/lastError, rate-limited logs, typo suggestions,
+  // shared cancelOn listeners, thenable adoption, the lease gate, the cold heap of the real
+  // driver) core measures 13.03 kB and Timer 12.01 kB — 0.3 kB of it since 12.72 kB for shared
+  // settings (options read once, equal options resolved once: a third of the construction cost
+  // and ~110 B less heap per timer). These budgets sit ~1 % above, to catch regressions, not to
+  // claim the target. Where the bytes go (`pnpm --filter async-timer-docs size:breakdown`,
+  // gzipped bytes each module adds): timer 4.42 kB, real-driver 1.25, machine 1.12, options 0.93,
+  // group 0.87, consumers 0.64, subscription 0.54, check 0.49, the rest 2.8. Messages are ~1.2 kB
+  // of it and mangling private names saves ~0.5 kB: the target needs the contract's less common
+  // paths (group, consumers, the gate) to move behind entries of their own, which is a change of
+  // API shape left for a later issue.
+  "@async-timer/core": { all: "13.15 kB", exports: { Timer: "12.15 kB", every: "12.25 kB" } },
   "@async-timer/testing": { all: "3 kB" },
   "@async-timer/decorators": { all: "2.5 kB" },
   "@async-timer/node-threads": { all: "10 kB" },
+  // The gate, the memory lease and the reference semantics; postgres/redis/testing are entries
+  // of their own, not counted here.
+  "@async-timer/lease": { all: "4.45 kB" },
 };
 
 const packages = publishedPackages();

@@ -21,6 +21,7 @@ const guides = [
   "guides/testing.md",
   has("@async-timer/decorators") && "guides/decorators.md",
   has("@async-timer/node-threads") && "guides/worker-threads.md",
+  has("@async-timer/lease") && "guides/running-on-many-replicas.md",
   "guides/examples.md",
   "guides/benchmarks.md",
   "guides/migrating-from-python.md",

@@ -67,14 +67,21 @@ export default function setup(project: TestProject): () => void {
   mkdirSync(consumer);
   const files = Object.fromEntries(packed.map((p) => [p.name, `file:${p.tarball}`]));
   // What a user of every entry point installs besides: optional peers (fast-check for
-  // `@async-timer/testing/properties`) and, for the Node-only packages' types, @types/node.
+  // `@async-timer/testing/properties`, typescript for `@async-timer/decorators/vite`) and, for
+  // the Node-only packages' types, @types/node.
   const peers = Object.fromEntries(
     publishedPackages().flatMap((pkg) =>
       Object.entries(pkg.manifest.peerDependencies ?? {}).filter(([name]) => !(name in files)),
     ),
   );
-  const nodeTypes = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8"))
-    .devDependencies["@types/node"];
+  const rootDevDependencies = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8"))
+    .devDependencies as Record<string, string>;
+  // And what a user testing code that uses `@every` installs: vitest (the consumer checks run a
+  // vitest test through `@async-timer/decorators/vite`), at the version this repository uses.
+  const tools = {
+    "@types/node": rootDevDependencies["@types/node"],
+    vitest: rootDevDependencies.vitest,
+  };
   writeFileSync(
     join(consumer, "package.json"),
     `${JSON.stringify(
@@ -82,9 +89,9 @@ export default function setup(project: TestProject): () => void {
         name: "consumer",
         private: true,
         type: "module",
-        dependencies: { ...files, ...peers, "@types/node": nodeTypes },
-        // The packages depend on each other by exact version; point those at the tarballs too.
-        overrides: files,
+        // As Getting started says to: every tarball in one install, no overrides — the packages
+        // depend on each other by exact version, which the tarballs installed beside them satisfy.
+        dependencies: { ...files, ...peers, ...tools },
       },
       null,
       2,

@@ -1,7 +1,9 @@
 /**
  * The release dry run: `changeset version` on a copy of the repository — the versions and
- * CHANGELOGs a release would produce — checked for sense. Nothing is published, and the working
- * tree is not touched.
+ * CHANGELOGs a release would produce — checked for sense; and what npm would show of each packed
+ * package: the manifest fields its page links to (repository with directory, homepage, bugs,
+ * keywords, publishConfig with provenance) and a README whose links work from the npm page.
+ * Nothing is published, and the working tree is not touched.
  */
 import { execFileSync } from "node:child_process";
 import {
@@ -15,7 +17,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { publishedPackages, repoRoot } from "../scripts/workspace.mjs";
 
 const changesetBin = join(repoRoot, "node_modules", "@changesets", "cli", "bin.js");
@@ -116,5 +118,113 @@ describe("changeset version (dry run on a copy)", () => {
       expect(existsSync(join(inCopy(dir), "CHANGELOG.md")), dir).toBe(false);
     }
     expect(dirname(copy)).toBe(tmpdir()); // the working tree itself was never touched
+  });
+});
+
+// ─── What npm shows ─────────────────────────────────────────────────────────────────────────
+
+/** The repository every package names (they live in one). */
+const REPOSITORY = "https://github.com/async-timer/async-timer-ts";
+
+/** GitHub's anchor for a heading: lower case, punctuation dropped, spaces to hyphens. */
+function slug(heading: string): string {
+  return heading
+    .replace(/\[([^\]]*)\]\([^)]*\)/g, "$1")
+    .toLowerCase()
+    .replace(/[^\p{L}\p{M}\p{N}\p{Pc} -]/gu, "")
+    .replace(/ /g, "-");
+}
+
+/** The anchors of a Markdown file's headings (outside code blocks). */
+function anchors(markdown: string): Set<string> {
+  const found = new Set<string>();
+  for (const line of markdown.replace(/^```[\s\S]*?^```/gm, "").split("\n")) {
+    const heading = /^#{1,6}\s+(.*?)\s*#*$/.exec(line);
+    if (heading) found.add(slug(heading[1] as string));
+  }
+  return found;
+}
+
+/** The text with fenced blocks and inline code spans blanked out: links there are not links. */
+function withoutCode(markdown: string): string {
+  return markdown.replace(/^```[\s\S]*?^```/gm, "").replace(/`[^`\n]*`/g, "``");
+}
+
+/** Every Markdown link target `[text](target)` and `<a href>` of a README, outside code. */
+function links(markdown: string): string[] {
+  const text = withoutCode(markdown);
+  return [
+    ...[...text.matchAll(/\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g)].map((m) => m[1] as string),
+    ...[...text.matchAll(/<a\s[^>]*href="([^"]+)"/g)].map((m) => m[1] as string),
+  ];
+}
+
+describe("what npm shows of each packed package", () => {
+  const packed = inject("packed");
+  const tracked = new Set(
+    execFileSync("git", ["ls-files", "-co", "--exclude-standard"], {
+      cwd: repoRoot,
+      encoding: "utf8",
+    })
+      .split("\n")
+      .filter(Boolean),
+  );
+  const inRepository = (path: string) =>
+    tracked.has(path) || [...tracked].some((file) => file.startsWith(`${path}/`));
+
+  describe.each(packed.map((p) => [p.name, p] as const))("%s", (_name, pkg) => {
+    const shipped = manifest(pkg.extracted);
+    const directory = `packages/${published.find((p) => p.name === pkg.name)?.slug}`;
+
+    it("links its repository (with the package's directory), homepage and issue tracker", () => {
+      expect(shipped.repository).toEqual({
+        type: "git",
+        url: `git+${REPOSITORY}.git`,
+        directory,
+      });
+      expect(manifest(join(repoRoot, directory)).name).toBe(pkg.name);
+      expect(shipped.homepage).toBe(`${REPOSITORY}/tree/main/${directory}#readme`);
+      expect(shipped.bugs).toEqual({ url: `${REPOSITORY}/issues` });
+    });
+
+    it("has keywords, and publishes publicly with provenance", () => {
+      expect(Array.isArray(shipped.keywords)).toBe(true);
+      expect(shipped.keywords.length).toBeGreaterThanOrEqual(3);
+      for (const keyword of shipped.keywords) expect(typeof keyword).toBe("string");
+      expect(shipped.publishConfig).toMatchObject({ access: "public", provenance: true });
+    });
+
+    it("ships a README whose links work from the npm page", () => {
+      const readmePath = join(pkg.extracted, "README.md");
+      expect(existsSync(readmePath), "README.md in the tarball").toBe(true);
+      const readme = readFileSync(readmePath, "utf8");
+      const problems: string[] = [];
+      for (const target of links(readme)) {
+        if (target.startsWith("#")) {
+          if (!anchors(readme).has(target.slice(1))) problems.push(`${target}: no such heading`);
+          continue;
+        }
+        if (!/^https?:\/\//.test(target)) {
+          problems.push(`${target}: relative, so it breaks on the npm page`);
+          continue;
+        }
+        const own = new RegExp(`^${REPOSITORY}/(?:blob|tree)/main/([^#?]+)(?:#(.+))?$`).exec(
+          target,
+        );
+        if (target.startsWith(`${REPOSITORY}/`) && !target.startsWith(`${REPOSITORY}/issues`)) {
+          if (own === null) {
+            problems.push(`${target}: not a /blob/main/ or /tree/main/ link into the repository`);
+            continue;
+          }
+          const [, path, fragment] = own as unknown as [string, string, string | undefined];
+          if (!inRepository(path)) problems.push(`${target}: ${path} is not in the repository`);
+          else if (fragment !== undefined && path.endsWith(".md")) {
+            const headings = anchors(readFileSync(join(repoRoot, path), "utf8"));
+            if (!headings.has(fragment)) problems.push(`${target}: ${path} has no such heading`);
+          }
+        }
+      }
+      expect(problems).toEqual([]);
+    });
   });
 });

@@ -1,9 +1,9 @@
 // The runtime matrix's test: plain JavaScript that needs no Node API, run unchanged on Node 20,
-// 22 and 24, Bun, Deno and (bundled) in Chromium against the packed packages. It covers the
+// 22, 24 and 26, Bun, Deno and (bundled) in Chromium against the packed packages. It covers the
 // contract a user relies on — schedules, skips, jitter, trigger, delivery, errors, cancellation,
 // the real driver — and ends with the line "N passed, M failed".
 import { every, Timer, TimerCancelledError, TimerGroup } from "@async-timer/core";
-import { initialState, step } from "@async-timer/core/machine";
+import { DO_SOON, DO_STARTED, Machine, SLEEPING } from "@async-timer/core/machine";
 import { MockTimer, VirtualClock } from "@async-timer/testing";
 
 const results = [];
@@ -210,10 +210,15 @@ test("durations are seconds or strings; bad input throws naming it", () => {
 });
 
 test("the pure machine: a start event arms the first wake", () => {
-  const config = { mode: "fixed_delay", initialDelay: 0, jitter: 0, singleRun: undefined };
-  const [state, effects] = step(initialState(config, 1000), { type: "start", now: 0 });
-  assert(state.phase !== "idle", `phase ${state.phase}`);
-  assert(effects.length > 0, "effects");
+  const config = { mode: "fixed_delay", initialDelay: 0, jitter: 0, single: undefined };
+  class Probe extends Machine {
+    start(now) {
+      return [this.onStart(now), this.phase];
+    }
+  }
+  const [effects, phase] = new Probe(config, 1000).start(0);
+  assert(phase === SLEEPING, `phase ${phase}`);
+  assert(effects === (DO_STARTED | DO_SOON), `effects ${effects}`);
 });
 
 test("MockTimer: sleeps recorded, not slept", async () => {

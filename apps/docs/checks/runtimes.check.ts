@@ -1,6 +1,6 @@
 /**
  * The runtime matrix: checks/runtime-smoke.mjs (plain JavaScript, no Node API) against the
- * packed packages on Node 20 (this process), 22 and 24, Bun and Deno, and bundled into a page
+ * packed packages on Node 20 (this process), 22, 24 and 26, Bun and Deno, and bundled into a page
  * in headless Chromium. Runtimes come from scripts/install-runtimes.mjs.
  */
 import { execFileSync } from "node:child_process";

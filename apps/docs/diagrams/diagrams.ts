@@ -5,6 +5,7 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { FAILOVER, renderFailover, simulateFailover } from "./failover.js";
 import { renderDelivery, renderTimelines } from "./render.js";
 import { type Scenario, simulate, simulateDelivery } from "./simulate.js";
 
@@ -91,6 +92,16 @@ export const diagrams: readonly Diagram[] = [
     async render() {
       const trace = await simulateDelivery({ delay: 1, work: 2.5, maxsize: 2, horizon: 9.5 });
       return renderDelivery(this.title, this.description, trace);
+    },
+  },
+  {
+    file: "failover.svg",
+    title: "A failover: three replicas of one leased timer, the holder cut off from the engine",
+    description:
+      "Three replicas run the same fixed_rate timer every second with memoryLease (ttl 3 s, renew 1 s); each tick is labelled with its slot and coloured by the epoch it ran under. web-1 holds the lease and claims and runs every slot until its link to the engine is cut at 5.5 s. From then its claims fail, so it runs no slot; when its lease expires it reports the loss (onLost, expired). The next claim of another replica after the expiry takes the lease over under epoch 2 and runs every later slot. The slots between the cut and the takeover run nowhere (missed, reported once), and no slot runs twice.",
+    async render() {
+      const trace = await simulateFailover(FAILOVER);
+      return renderFailover(this.title, this.description, trace);
     },
   },
 ];

@@ -11,7 +11,7 @@ const RIGHT = 24;
 const LANE = 78;
 const TOP = 44;
 
-const COLOURS = {
+export const COLOURS = {
   ink: "#1f2937",
   muted: "#6b7280",
   grid: "#cbd5e1",
@@ -26,9 +26,9 @@ const COLOURS = {
 const escapeXml = (text: string): string =>
   text.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;");
 
-const fmt = (value: number): string => String(Number(value.toFixed(2)));
+export const fmt = (value: number): string => String(Number(value.toFixed(2)));
 
-class Canvas {
+export class Canvas {
   readonly parts: string[] = [];
   constructor(
     readonly horizon: number,

@@ -1,8 +1,8 @@
 // @ts-check
 /**
  * The runtime matrix's runtimes, from the npm registry (the official binaries, as packages):
- * Node 22 and 24, Bun and Deno, pinned, installed into apps/docs/.cache/runtimes. Node 20 is the
- * Node running the checks. `node scripts/install-runtimes.mjs` installs what is missing; the
+ * Node 22, 24 and 26, Bun and Deno, pinned, installed into apps/docs/.cache/runtimes. Node 20 is
+ * the Node running the checks. `node scripts/install-runtimes.mjs` installs what is missing; the
  * runtime check fails, naming this script, when a runtime is not there.
  */
 import { execFileSync } from "node:child_process";
@@ -23,6 +23,7 @@ const bunArch = arch === "arm64" ? "aarch64" : "x64";
 const RUNTIMES = {
   node22: [`node-linux-${arch}`, "22.23.3", "bin/node"],
   node24: [`node-linux-${arch}`, "24.9.0", "bin/node"],
+  node26: [`node-linux-${arch}`, "26.12.1", "bin/node"],
   bun: [`@oven/bun-linux-${bunArch}`, "1.4.5", "bin/bun"],
   deno: [`@deno/linux-${arch}-glibc`, "2.9.6", "deno"],
 };

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { diagrams } from "../diagrams/diagrams.js";
+import { FAILOVER, simulateFailover } from "../diagrams/failover.js";
 import { gridSlots, skippedSlots } from "../diagrams/render.js";
 import { simulate, simulateDelivery } from "../diagrams/simulate.js";
 
@@ -122,5 +123,28 @@ describe("the SVG files", () => {
     const diagram = diagrams.find((d) => d.file === "skipped-slots.svg");
     const svg = (await diagram?.render()) ?? "";
     expect(svg.match(/>skipped</g)?.length).toBe(3);
+  });
+});
+
+describe("the failover diagram shows the lease's real hand-over", () => {
+  it("the holder runs every slot until cut off; after its lease expires another runs the rest, once each", async () => {
+    const trace = await simulateFailover(FAILOVER);
+    const [one, two, three] = trace.replicas;
+    const slots = (r: typeof one) => r?.ticks.map((t) => t.slot - trace.firstSlot);
+    expect(slots(one)).toEqual([1, 2, 3, 4, 5]);
+    expect(slots(two)).toEqual([8, 9, 10, 11, 12, 13]);
+    expect(slots(three)).toEqual([]);
+    // The hand-over raises the epoch: the fence a side effect would check.
+    const epochs = (r: typeof one) => new Set(r?.ticks.map((t) => t.epoch));
+    expect(epochs(one).size).toBe(1);
+    expect(epochs(two).size).toBe(1);
+    expect([...epochs(two)][0]).toBe(([...epochs(one)][0] as number) + 1);
+    // web-1 is told when its lease expires (ttl after its last renewal), web-2 gains it then.
+    expect(one?.events.map((e) => [e.what, e.at, e.reason])).toEqual([
+      ["gained", 0, undefined],
+      ["partitioned", 5.5, undefined],
+      ["lost", 8, "expired"],
+    ]);
+    expect(two?.events.map((e) => e.what)).toEqual(["gained"]);
   });
 });

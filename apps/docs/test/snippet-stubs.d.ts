@@ -25,6 +25,16 @@ declare global {
   const cache: { initialised: boolean };
   /** Resolves when the HTTP server has closed. */
   function onceServerCloses(): Promise<void>;
+  // @async-timer/lease README and the guide "Running on many replicas"
+  /** Your node-postgres Pool. */
+  const pool: import("@async-timer/lease/postgres").Queryable;
+  /** Your ioredis client. */
+  const redis: import("@async-timer/lease/redis").IoRedisLike;
+  function sendDigest(options: { signal: AbortSignal; idempotencyKey: string }): Promise<void>;
+  function refreshRates(fence: import("@async-timer/core").Fence | undefined): Promise<void>;
+  function myStore(): import("@async-timer/lease").LeaseStore;
+  /** Your metrics client. */
+  const metrics: { increment(name: string): void };
 }
 
 // @async-timer/decorators README
