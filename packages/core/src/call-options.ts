@@ -57,8 +57,9 @@ export function readTimeout(
   owner?: string,
   known = "timeout",
 ): number | undefined {
+  if (options === undefined) return undefined; // the common case: no argument name to build
   checkOptions(options, `${method}(options): options`, known);
-  const timeout = options?.timeout;
+  const timeout = options.timeout;
   return timeout === undefined
     ? undefined
     : readDuration(timeout, `${method}(options): timeout`, logger, owner);

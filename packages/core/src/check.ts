@@ -60,21 +60,45 @@ export function checkName(value: unknown, argument: string): void {
 export function checkOptions(value: unknown, argument: string, known: string): void {
   if (value === undefined) return;
   if (typeof value !== "object" || value === null) throw invalid(argument, "an object", value);
-  // The known keys as a set, made once per list: an options bag is checked at every call.
-  let keys = KNOWN.get(known);
-  if (keys === undefined) {
-    keys = new Set(known.split(" "));
-    KNOWN.set(known, keys);
-  }
+  // An options bag is checked at every call, a constructor's in a loop too, and such calls pass
+  // bags of one shape: the keys of the last bag that passed are kept, and a bag whose keys are
+  // those same strings, in the same order, is known good at the cost of a comparison per key.
+  const last = lastBag;
+  let same = last.known === known;
+  let count = 0;
   for (const key in value) {
-    if (keys.has(key) || !Object.hasOwn(value, key)) continue;
-    const near = [...keys].find(
+    if (same && last.keys[count] === key) {
+      count++;
+      continue;
+    }
+    same = false;
+    count++;
+    if (knownKeys(known).has(key) || !Object.hasOwn(value, key)) continue;
+    const near = [...knownKeys(known)].find(
       (candidate) => edits(key.toLowerCase(), candidate.toLowerCase()) < 1 + key.length / 3,
     );
     throw new TypeError(
       `${argument} has an unknown key ${describe(key)}${near === undefined ? "" : `; did you mean "${near}"?`}`,
     );
   }
+  // Only own keys are remembered: an inherited one is skipped above, and must be again.
+  if (!same || count !== last.keys.length) {
+    const keys = Object.keys(value);
+    if (keys.length === count) lastBag = { known, keys };
+  }
+}
+
+/** The keys of the last options bag that passed, and the list they were checked against. */
+let lastBag: { readonly known: string; readonly keys: readonly string[] } = { known: "", keys: [] };
+
+/** The known keys as a set, made once per list. */
+function knownKeys(known: string): Set<string> {
+  let keys = KNOWN.get(known);
+  if (keys === undefined) {
+    keys = new Set(known.split(" "));
+    KNOWN.set(known, keys);
+  }
+  return keys;
 }
 
 const KNOWN = new Map<string, Set<string>>();

@@ -95,6 +95,21 @@ export function readDuration(
   owner: string | undefined,
 ): number {
   const ms = toMilliseconds(value, argument);
+  warnIfMilliseconds(value, ms, argument, logger, owner);
+  return ms;
+}
+
+/**
+ * The seconds trap of {@link readDuration}, for a caller that has converted `value` (to `ms`)
+ * already, before it had the logger to warn through.
+ */
+export function warnIfMilliseconds(
+  value: unknown,
+  ms: number,
+  argument: string,
+  logger: Logger | undefined,
+  owner: string | undefined,
+): void {
   if (!warned && logger && typeof value === "number" && ms > 0 && value % 1000 === 0) {
     warned = true;
     writeLog(
@@ -104,5 +119,4 @@ export function readDuration(
       `${argument} ${value} is in seconds; did you mean "${value / 1000}s" or "${value}ms"?`,
     );
   }
-  return ms;
 }

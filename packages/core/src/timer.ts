@@ -9,7 +9,7 @@ import {
 import { invalid } from "./check.js";
 import { COUNT, Consumers, JOIN, STOP, TimerIterator, TRIGGER, type Waiter } from "./consumers.js";
 import { armDeadline, type Driver } from "./driver.js";
-import { type Duration, readDuration, toMilliseconds } from "./duration.js";
+import { type Duration, readDuration, toMilliseconds, warnIfMilliseconds } from "./duration.js";
 import { TimerCancelledError, TimerStateError, TimerTimeoutError } from "./errors.js";
 import type { ClaimRequest, Gate, GateAnswer, GateRun } from "./gate.js";
 import { type LogLevel, Repeated, START, writeLog } from "./logger.js";
@@ -226,7 +226,7 @@ export class Timer<T = unknown> extends Machine implements AsyncIterable<T>, Asy
     // As resolveOptions read and checked them; taken before the logger below can run user code.
     const { start, driver } = LAST_READ;
     LAST_READ.driver = undefined; // held by the timer, not by the module
-    readDuration(delay, "delay", cfg.logger, cfg.name); // the seconds trap warns once
+    warnIfMilliseconds(delay, delayMs, "delay", cfg.logger, cfg.name); // the seconds trap, once
     super(cfg, delayMs);
     this.#driver = driver ?? realDriver;
     if (source === undefined) this.#fn = target as (context: TickContext) => unknown;
@@ -320,14 +320,15 @@ export class Timer<T = unknown> extends Machine implements AsyncIterable<T>, Asy
    */
   cancel(options?: CancelOptions): Promise<void> {
     const timeout = readTimeout(options, "cancel", this.cfg.logger, this.name);
-    // From inside this timer (its tick, before or after an await; a source's cleanup; its
-    // callbacks): waiting for the tick would be waiting for itself.
-    const inside = tickScope().getStore() === this;
     this.#dispatch(this.onCancel(), undefined, Number.NaN);
-    if (inside) return SETTLED;
     const closing = this.#x?.closing;
     const pending = this.inFlight() || this.phase === CANCELLING;
     if (!pending && closing === undefined) return SETTLED;
+    // From inside this timer (its tick, before or after an await; a source's cleanup; its
+    // callbacks): waiting for the tick would be waiting for itself. Asked only now, when there
+    // is something to wait for (a sleeping timer's cancel is hot); the effects performed above
+    // ran inside scopes of their own, and left the caller's as it was.
+    if (tickScope().getStore() === this) return SETTLED;
     const awaited = pending ? this.ticks : 0; // ticks count from 1
     return new Promise<void>((resolve) => {
       let disarm: (() => void) | undefined;
