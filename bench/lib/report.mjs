@@ -47,8 +47,8 @@ export const KNOWN_CAUSES = {
   },
   "throughput:value": {
     cause:
-      "construction went from 0.35–0.55 µs to 0.16–0.3 µs (timers made with equal options share one checked settings object) and a tick's closures are no longer made per call, but a Timer is still a ~25-field record plus a cold-queue entry per start, against the floor's two-field object, a closure and one runtime `Timeout`; the per-round ratios of this metric span 0.14–0.69× (the floor's own rate moves 2× between rounds), so the median is noise-bound as much as cost-bound",
-    plan: "measure start and cancel apart with instruction counts (callgrind) rather than a rate; then let a start whose first wake is far away skip the cold queue's heap insert until its next sweep, and give the cold entry's fields to the timer itself (one object less per start). Re-measure with `pnpm bench --metric throughput --rounds 9` on a quiet machine",
+      "per start+cancel, counted in instructions (`node bench/instructions/count.mjs`: valgrind, Node 24 under --predictable, so a count repeats exactly for one build): the last trimming (an options bag checked key by key against the last good one, one parse of the delay, no argument name built for a cancel() without options, no async-context lookup in a sleeping timer's cancel()) took core from 4,712 to 4,112 on one workload, and in wall time, alternating the two builds for 6 rounds, from 0.45× to 0.53× the floor (medians); the floor's own count is ~2,300. Of ours, ~500 are the promise the API returns and the bench awaits, ~740 the shared cold queue's insert and lazy removal, ~480 checking and resolving the options, ~350 the effect dispatch. The per-round ratios of this metric span 0.25–0.84×: the floor's rate moves 1.5–2× between rounds with where its collections fall",
+    plan: "give the cold entry's fields to the timer itself (one object less per start, and no queue lookup per insert); dispatch a start's and a cancel's effects without the general nine-argument path; count each step with `bench/instructions/count.mjs`, then `pnpm bench --metric throughput --rounds 9` on a quiet machine",
   },
   "virtual:value": {
     cause:
