@@ -67,12 +67,8 @@ export function checkOptions(value: unknown, argument: string, known: string): v
   let same = last.known === known;
   let count = 0;
   for (const key in value) {
-    if (same && last.keys[count] === key) {
-      count++;
-      continue;
-    }
+    if (last.keys[count++] === key && same) continue;
     same = false;
-    count++;
     if (knownKeys(known).has(key) || !Object.hasOwn(value, key)) continue;
     const near = [...knownKeys(known)].find(
       (candidate) => edits(key.toLowerCase(), candidate.toLowerCase()) < 1 + key.length / 3,
