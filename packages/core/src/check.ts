@@ -61,30 +61,32 @@ export function checkOptions(value: unknown, argument: string, known: string): v
   if (value === undefined) return;
   if (typeof value !== "object" || value === null) throw invalid(argument, "an object", value);
   // An options bag is checked at every call, a constructor's in a loop too, and such calls pass
-  // bags of one shape: the keys of the last bag that passed are kept, and a bag whose keys are
+  // bags of one shape: the known keys of the last bag checked are kept, and a bag whose keys are
   // those same strings, in the same order, is known good at the cost of a comparison per key.
+  // Only keys found in `known` are kept, so no bag (a Proxy's lying traps included) can make
+  // the shortcut vouch for an unknown one.
   const last = lastBag;
-  let same = last.known === known;
+  let keys: string[] | undefined = last.known === known ? undefined : [];
   let count = 0;
   for (const key in value) {
-    if (last.keys[count++] === key && same) continue;
-    same = false;
-    if (knownKeys(known).has(key) || !Object.hasOwn(value, key)) continue;
-    const near = [...knownKeys(known)].find(
-      (candidate) => edits(key.toLowerCase(), candidate.toLowerCase()) < 1 + key.length / 3,
-    );
-    throw new TypeError(
-      `${argument} has an unknown key ${describe(key)}${near === undefined ? "" : `; did you mean "${near}"?`}`,
-    );
+    if (keys === undefined) {
+      if (last.keys[count++] === key) continue;
+      keys = last.keys.slice(0, count - 1);
+    }
+    if (knownKeys(known).has(key)) keys.push(key);
+    else if (Object.hasOwn(value, key)) {
+      const near = [...knownKeys(known)].find(
+        (candidate) => edits(key.toLowerCase(), candidate.toLowerCase()) < 1 + key.length / 3,
+      );
+      throw new TypeError(
+        `${argument} has an unknown key ${describe(key)}${near === undefined ? "" : `; did you mean "${near}"?`}`,
+      );
+    }
   }
-  // Only own keys are remembered: an inherited one is skipped above, and must be again.
-  if (!same || count !== last.keys.length) {
-    const keys = Object.keys(value);
-    if (keys.length === count) lastBag = { known, keys };
-  }
+  if (keys !== undefined) lastBag = { known, keys };
 }
 
-/** The keys of the last options bag that passed, and the list they were checked against. */
+/** The known keys of the last options bag checked, in its order, and the list they are in. */
 let lastBag: { readonly known: string; readonly keys: readonly string[] } = { known: "", keys: [] };
 
 /** The known keys as a set, made once per list. */
