@@ -12,6 +12,7 @@ import {
   TimerCancelledError,
   TimerStateError,
 } from "../src/index.js";
+import { deferred } from "./helpers.js";
 
 function clock(): VirtualClock {
   return new VirtualClock({ stallTimeout: 0 });
@@ -24,16 +25,6 @@ function quiet() {
     warn: (message: string, error?: unknown) => lines.push({ level: "warn", message, error }),
     error: (message: string, error?: unknown) => lines.push({ level: "error", message, error }),
   };
-}
-
-function deferred<T>() {
-  let resolve!: (value: T) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
 }
 
 /** A gate that answers from a script, recording every request. */

@@ -101,3 +101,19 @@ export function failingAt(on: VirtualClock, failing: number, message: string): T
     { driver: on, logger: recordingLogger() },
   ).start();
 }
+
+/** The keys of a Timer's options that the option-checking tests hand it (all but `lease`). */
+export const TIMER_KEYS: readonly string[] = [
+  "mode",
+  "initialDelay",
+  "jitter",
+  "name",
+  "cancelOn",
+  "signal",
+  "onError",
+  "onCancel",
+  "logger",
+  "start",
+  "unref",
+  "driver",
+];

@@ -26,7 +26,7 @@ import {
   TimerGroup,
   toMilliseconds,
 } from "../src/index.js";
-import { clock, type VirtualClock } from "./helpers.js";
+import { clock, TIMER_KEYS, type VirtualClock } from "./helpers.js";
 
 /** What a hostile value throws from its getters, traps and methods. */
 const SENTINEL = new Error("hostile value");
@@ -114,21 +114,6 @@ function handledRejection(): Promise<never> {
   promise.catch(noop);
   return promise;
 }
-
-const TIMER_KEYS = [
-  "mode",
-  "initialDelay",
-  "jitter",
-  "name",
-  "cancelOn",
-  "signal",
-  "onError",
-  "onCancel",
-  "logger",
-  "start",
-  "unref",
-  "driver",
-];
 
 const value = (name: string, make: () => unknown): Hostile => ({ name, make });
 const constant = (name: string, v: unknown): Hostile => value(name, () => v);

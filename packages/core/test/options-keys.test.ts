@@ -1,24 +1,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { every, Timer, TimerGroup } from "../src/index.js";
-import { clock } from "./helpers.js";
+import { clock, TIMER_KEYS } from "./helpers.js";
 
 const target = () => 1;
-const TIMER_KEYS = [
-  "mode",
-  "initialDelay",
-  "jitter",
-  "name",
-  "cancelOn",
-  "signal",
-  "onError",
-  "onCancel",
-  "logger",
-  "start",
-  "unref",
-  "driver",
-];
-
 /** Every options object of core, the keys it knows, and how to hand it one. */
 const BAGS: readonly {
   readonly call: string;
