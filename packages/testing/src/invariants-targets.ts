@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { Timer, TimerCancelledError, TimerStateError } from "@async-timer/core";
+import { every, Timer, TimerCancelledError, TimerGroup, TimerStateError } from "@async-timer/core";
 import fc from "fast-check";
 import { timerSpec } from "./arbitraries.js";
 import type { TimeHarness } from "./harness.js";
@@ -134,72 +134,229 @@ interface BadCall {
   readonly argument: string;
   readonly call: (timer: Timer<number>, value: unknown, harness: TimeHarness) => unknown;
   readonly values: readonly unknown[];
+  /**
+   * Whether `value` is of the right kind but out of range — a `RangeError` — rather than of the
+   * wrong kind — a `TypeError` (SPEC, *Errors*). Never, when not given.
+   */
+  readonly range?: (value: unknown) => boolean;
+  /** What else the message must say about `value` (an unknown key's intended key). */
+  readonly also?: (value: unknown) => string | undefined;
 }
 
 const durations = [-1, Number.NaN, Number.POSITIVE_INFINITY, "5 parsecs", "-1s", null, true];
+/** A duration is a number or a string: either, unusable, is out of range. */
+const durationRange = (value: unknown) => typeof value === "number" || typeof value === "string";
 const counts = [-1, 1.5, Number.NaN, "3", null];
+const numberRange = (value: unknown) => typeof value === "number";
+const notBoolean = [1, "true", null, {}];
+const notFunction = [1, "stop", true, {}];
+const notObject = [5, "fast", true, null];
+/** Unknown keys, each with the key it is one typo away from (if any). */
+const typos: Record<string, string | undefined> = {
+  jiter: "jitter",
+  intialDelay: "initialDelay",
+  oncancel: "onCancel",
+  timeout: undefined,
+  interval: undefined,
+};
+const suggestion = (value: unknown) => {
+  const near = typos[value as string];
+  return near === undefined ? undefined : `did you mean "${near}"`;
+};
+const noop = () => 1;
+
+/** Every option of the constructor, given `value`, on a timer of `harness`. */
+function option(name: string): BadCall["call"] {
+  return (_timer, value, harness) =>
+    new Timer(1, noop, { driver: harness.driver, [name]: value } as never);
+}
+
 const calls: readonly BadCall[] = [
   {
     argument: "delay",
-    call: (_timer, value, harness) =>
-      new Timer(value as never, () => 1, { driver: harness.driver }),
+    call: (_timer, value, harness) => new Timer(value as never, noop, { driver: harness.driver }),
     values: durations,
+    range: durationRange,
   },
   {
     argument: "initialDelay",
-    call: (_timer, value, harness) =>
-      new Timer(1, () => 1, { driver: harness.driver, initialDelay: value as never }),
+    call: option("initialDelay"),
     values: durations,
+    range: durationRange,
   },
   {
     argument: "jitter",
-    call: (_timer, value, harness) =>
-      new Timer(1, () => 1, { driver: harness.driver, jitter: value as never }),
+    call: option("jitter"),
     values: [-0.1, 1.5, Number.NaN, "0.5", null],
+    range: numberRange,
   },
   {
     argument: "mode",
-    call: (_timer, value, harness) =>
-      new Timer(1, () => 1, { driver: harness.driver, mode: value as never }),
+    call: option("mode"),
     values: ["fast", "fixed-rate", 1, null],
+    range: (value) => typeof value === "string",
   },
   {
     argument: "target",
     call: (_timer, value, harness) => new Timer(1, value as never, { driver: harness.driver }),
     values: [5, "tick", null, {}],
   },
-  { argument: "delay", call: (timer, value) => timer.setDelay(value as never), values: durations },
+  {
+    argument: "options",
+    call: (_timer, value) => new Timer(1, noop, value as never),
+    values: notObject,
+  },
+  {
+    argument: "options",
+    call: (_timer, value, harness) =>
+      new Timer(1, noop, { driver: harness.driver, [value as string]: 1 }),
+    values: Object.keys(typos),
+    also: suggestion,
+  },
+  {
+    argument: "name",
+    call: option("name"),
+    values: [5, "", null, true],
+    range: (value) => value === "",
+  },
+  { argument: "onError", call: option("onError"), values: notFunction },
+  { argument: "onCancel", call: option("onCancel"), values: notFunction },
+  { argument: "start", call: option("start"), values: notBoolean },
+  { argument: "unref", call: option("unref"), values: notBoolean },
+  { argument: "logger", call: option("logger"), values: notObject },
+  {
+    argument: "logger.warn",
+    call: (_timer, value, harness) =>
+      new Timer(1, noop, { driver: harness.driver, logger: { warn: value as never } }),
+    values: [5, "console", true, {}],
+  },
+  { argument: "driver", call: option("driver"), values: [5, {}, "real", null] },
+  { argument: "lease", call: option("lease"), values: [5, {}, "pg", null] },
+  { argument: "cancelOn", call: option("cancelOn"), values: [5, "abc", {}, null] },
+  {
+    argument: "cancelOn[1]",
+    call: (_timer, value, harness) =>
+      new Timer(1, noop, {
+        driver: harness.driver,
+        cancelOn: [new Promise<void>(() => {}), value as never],
+      }),
+    values: [5, null, "x", {}],
+  },
+  { argument: "signal", call: option("signal"), values: [5, {}, "x", null] },
+  {
+    argument: "delay",
+    call: (timer, value) => timer.setDelay(value as never),
+    values: durations,
+    range: durationRange,
+  },
   {
     argument: "maxsize",
     call: (timer, value) => timer.subscribe({ maxsize: value as never }),
     values: counts,
+    range: numberRange,
+  },
+  {
+    argument: "subscribe(options): name",
+    call: (timer, value) => timer.subscribe({ name: value as never }),
+    values: [5, "", null],
+    range: (value) => value === "",
+  },
+  {
+    argument: "subscribe(options): options",
+    call: (timer, value) => timer.subscribe({ [value as string]: 1 } as never),
+    values: ["maxSize", "size"],
+    also: (value) => (value === "maxSize" ? 'did you mean "maxsize"' : undefined),
   },
   {
     argument: "dropOldest",
     call: (timer, value) => timer.subscribe().dropOldest(value as never),
     values: counts,
+    range: numberRange,
   },
   {
     argument: "hits",
     call: (timer, value) => timer.wait({ hits: value as never }),
     values: counts,
+    range: numberRange,
   },
   {
     argument: "hitCount",
     call: (timer, value) => timer.wait({ hitCount: value as never }),
     values: counts,
+    range: numberRange,
   },
   {
     argument: "timeout",
     call: (timer, value) => timer.wait({ hits: 1, timeout: value as never }),
     values: durations.filter((value) => value !== null),
+    range: durationRange,
+  },
+  {
+    argument: "wait(options): options",
+    call: (timer, value) => timer.wait({ [value as string]: 1 } as never),
+    values: ["hit", "timout"],
+    also: (value) => `did you mean "${value === "hit" ? "hits" : "timeout"}"`,
   },
   {
     argument: "timeout",
     call: (timer, value) => timer.cancel({ timeout: value as never }),
     values: durations.filter((value) => value !== null),
+    range: durationRange,
+  },
+  {
+    argument: "cancel(options): options",
+    call: (timer, value) => timer.cancel(value as never),
+    values: [5, "1s", null],
+  },
+  {
+    argument: "observe(observer): observer",
+    call: (timer, value) => timer.observe(value as never),
+    values: [5, "log", null],
+  },
+  {
+    argument: "delay",
+    call: (_timer, value) => every(value as never),
+    values: durations,
+    range: durationRange,
+  },
+  {
+    argument: "options",
+    call: (_timer, value) => every(1, { [value as string]: 1 } as never),
+    values: Object.keys(typos),
+    also: suggestion,
+  },
+  { argument: "fn", call: (_timer, value) => every(1)(value as never), values: [5, "f", null] },
+  {
+    argument: "timers",
+    call: (_timer, value) => new TimerGroup(value as never),
+    values: [5, {}, null],
+  },
+  {
+    argument: "timers[1]",
+    call: (timer, value) => new TimerGroup([timer, value as never]),
+    values: [5, {}, null, () => 1],
+  },
+  {
+    argument: "add(timer): timer",
+    call: (timer, value) => new TimerGroup([timer]).add(value as never),
+    values: [5, {}, null],
+  },
+  {
+    argument: "name",
+    call: (_timer, value) => new TimerGroup([], { name: value as never }),
+    values: [5, "", true],
+    range: (value) => value === "",
+  },
+  {
+    argument: "timeout",
+    call: (timer, value) => new TimerGroup([timer]).trigger({ timeout: value as never }),
+    values: durations.filter((value) => value !== null),
+    range: durationRange,
   },
 ];
+
+/** Every bad call with each of its bad values. */
+const badCalls = calls.flatMap((call) => call.values.map((value) => ({ call, value })));
 
 /** How the SPEC's messages show a bad primitive: strings quoted, numbers as written. */
 function shown(value: unknown): string | undefined {
@@ -214,58 +371,72 @@ function shown(value: unknown): string | undefined {
 export const badArguments: Invariant = {
   name: "bad-arguments",
   description:
-    "A bad argument — a negative, NaN, infinite or unparsable duration, a jitter outside [0, 1], an unknown mode, a target that is neither callable nor an iterator, a count that is not a non-negative integer — throws a TypeError or RangeError synchronously at the call that received it (also from wait() and cancel(), which return promises), naming the argument and the bad value, and leaves a running timer as it was: still running, its delay unchanged.",
+    "A bad argument — a negative, NaN, infinite or unparsable duration, a jitter outside [0, 1], an unknown mode, a target that is neither callable nor an iterator, a count that is not a non-negative integer, an options bag that is not an object or has a key the call does not know, a boolean or function option given something else, a logger, driver, lease, cancelOn entry or signal of the wrong shape, an observer that is not an object, and the same of every() and TimerGroup (its members, name and timeouts) — throws synchronously at the call that received it (also from wait() and cancel(), which return promises): a TypeError for a value of the wrong kind, a RangeError for one of the right kind out of range, naming the argument and the bad value (and, for an unknown key one typo from a known one, the known one), and leaves a running timer as it was: still running, its delay unchanged.",
   doesNotCheck:
-    "The wording of messages beyond the argument's name and the value; boolean and function options, unknown option keys, cancelOn entries, TimerGroup's arguments; bad values of types other than those listed.",
+    "The wording of messages beyond the argument's name, the value and the suggested key; values that are valid but suspicious (the seconds trap's warning); bad values of types other than those listed.",
   property: (make) =>
     harnessProperty(
       make,
-      [
-        fc
-          .constantFrom(...calls)
-          .chain((call) =>
-            fc.record({ call: fc.constant(call), value: fc.constantFrom(...call.values) }),
-          ),
-      ],
-      async (harness, { call, value }) => {
+      // Every bad call in each run, in a random order: the order matters to what core
+      // remembers between calls (the last options bag checked, the last settings resolved).
+      [fc.shuffledSubarray(badCalls, { minLength: badCalls.length })],
+      async (harness, pairs) => {
         const timer = new Timer(1, () => 1, { driver: harness.driver, logger: {} }).start();
         await harness.settle();
-        let threw: unknown;
-        let returned: unknown;
-        try {
-          returned = call.call(timer, value, harness);
-        } catch (error) {
-          threw = error;
-        }
-        if (returned instanceof Promise) returned.catch(() => {});
-        const what = `${call.argument} = ${describeValue(value)}`;
-        check(
-          threw !== undefined,
-          () =>
-            returned instanceof Promise
-              ? `${what} did not throw at the call; it returned a promise`
-              : `${what} was accepted`,
-          "bad arguments throw at the call",
-        );
-        check(
-          threw instanceof TypeError || threw instanceof RangeError,
-          () => `${what} threw ${describeValue(threw)}, not a TypeError or RangeError`,
-          "bad arguments throw a TypeError or RangeError",
-        );
-        const message = (threw as Error).message;
-        const value_ = shown(value);
-        check(
-          message.includes(call.argument) && (value_ === undefined || message.includes(value_)),
-          () => `${what} threw "${message}", which does not name ${call.argument} and ${value_}`,
-          "the message names the argument and the value",
-        );
-        check(
-          timer.isRunning() && timer.delay === 1,
-          () =>
-            `after ${what} was refused the timer is ${timer.isRunning() ? "running" : "stopped"} with delay ${timer.delay}`,
-          "a refused call changes nothing",
-        );
+        for (const { call, value } of pairs) refused(timer, call, value, harness);
         await drive(harness, timer.cancel());
       },
     ),
 };
+
+/** Checks that `call` with `value` is refused at the call, by the SPEC's rules. */
+function refused(timer: Timer<number>, call: BadCall, value: unknown, harness: TimeHarness): void {
+  let threw: unknown;
+  let returned: unknown;
+  try {
+    returned = call.call(timer, value, harness);
+  } catch (error) {
+    threw = error;
+  }
+  if (returned instanceof Promise) returned.catch(() => {});
+  const what = `${call.argument} = ${describeValue(value)}`;
+  check(
+    threw !== undefined,
+    () =>
+      returned instanceof Promise
+        ? `${what} did not throw at the call; it returned a promise`
+        : `${what} was accepted`,
+    "bad arguments throw at the call",
+  );
+  check(
+    threw instanceof TypeError || threw instanceof RangeError,
+    () => `${what} threw ${describeValue(threw)}, not a TypeError or RangeError`,
+    "bad arguments throw a TypeError or RangeError",
+  );
+  const range = call.range?.(value) === true;
+  check(
+    threw instanceof (range ? RangeError : TypeError),
+    () =>
+      `${what} threw a ${(threw as Error).name}; ${describeValue(value)} is ${range ? "of the right kind, out of range: a RangeError" : "of the wrong kind: a TypeError"}`,
+    "a TypeError for a value of the wrong kind, a RangeError for one out of range",
+  );
+  const message = (threw as Error).message;
+  const value_ = shown(value);
+  check(
+    message.includes(call.argument) && (value_ === undefined || message.includes(value_)),
+    () => `${what} threw "${message}", which does not name ${call.argument} and ${value_}`,
+    "the message names the argument and the value",
+  );
+  const also = call.also?.(value);
+  check(
+    also === undefined || message.includes(also),
+    () => `${what} threw "${message}", which does not say ${also}`,
+    "an unknown key names the known key it is closest to",
+  );
+  check(
+    timer.isRunning() && timer.delay === 1,
+    () =>
+      `after ${what} was refused the timer is ${timer.isRunning() ? "running" : "stopped"} with delay ${timer.delay}`,
+    "a refused call changes nothing",
+  );
+}

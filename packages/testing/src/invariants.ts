@@ -46,6 +46,8 @@ import {
   perTickSignal,
 } from "./invariants-fine-print.js";
 import { groupLifecycle } from "./invariants-group.js";
+import { independentTimers } from "./invariants-many.js";
+import { observerEvents } from "./invariants-observers.js";
 import {
   freshGridPerRun,
   jitterDistribution,
@@ -1195,6 +1197,7 @@ export const invariants: readonly Invariant[] = [
   freshGridPerRun,
   setDelayTiming,
   oneWakeOrTick,
+  independentTimers,
   hugeDurations,
   triggerFreshness,
   eventLoopTurn,
@@ -1205,6 +1208,7 @@ export const invariants: readonly Invariant[] = [
   waitSemantics,
   joinSemantics,
   lastTickAt,
+  observerEvents,
   cancelQuiescence,
   cancelClauses,
   externalCancellation,

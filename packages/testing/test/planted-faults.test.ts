@@ -57,7 +57,9 @@ vi.mock("@async-timer/core", async (importOriginal) => {
   class FaultyTimer<T> extends core.Timer<T> {
     readonly #track: Track;
 
-    constructor(delay: Duration, target: Target<T>, options: TimerOptions<T> = {}) {
+    constructor(delay: Duration, target: Target<T>, given: TimerOptions<T> = {}) {
+      // A bad options bag goes to core as given, for core to refuse (bad-arguments).
+      const options = typeof given === "object" && given !== null ? given : {};
       const track: Track = {
         inFlight: 0,
         runs: 0,
@@ -76,7 +78,16 @@ vi.mock("@async-timer/core", async (importOriginal) => {
         target: target as Target<unknown>,
         idle: [],
       };
-      super(delay, brokenTarget(target, track), brokenOptions(options, track));
+      try {
+        super(
+          delay,
+          brokenTarget(target, track),
+          options === given ? brokenOptions(options, track) : given,
+        );
+      } catch (error) {
+        if (fault.current !== "no-suggestion" || !(error instanceof TypeError)) throw error;
+        throw new TypeError(error.message.replace(/; did you mean .*$/, ""));
+      }
       this.#track = track;
       track.timer = this;
       if (fault.current === "forgets-failure") {
@@ -155,8 +166,18 @@ vi.mock("@async-timer/core", async (importOriginal) => {
       if (fault.current === "lenient-set-delay" || fault.current === "vague-messages") {
         try {
           super.setDelay(delay);
-        } catch {
-          if (fault.current === "vague-messages") throw new RangeError("bad delay");
+        } catch (error) {
+          if (fault.current === "vague-messages") {
+            throw new (error instanceof RangeError ? RangeError : TypeError)("bad delay");
+          }
+        }
+        return;
+      }
+      if (fault.current === "range-as-type") {
+        try {
+          super.setDelay(delay);
+        } catch (error) {
+          throw new TypeError((error as Error).message); // an out-of-range delay of the wrong class
         }
         return;
       }
@@ -188,6 +209,54 @@ vi.mock("@async-timer/core", async (importOriginal) => {
 
     override observe(observer: TimerObserver<T>): () => void {
       this.#track.observers.push(observer as TimerObserver<unknown>);
+      if (fault.current === "sticky-observer") {
+        super.observe(observer);
+        return () => {}; // removing it does nothing
+      }
+      if (fault.current === "late-ticked") {
+        // Each value is heard when the next event comes: a run's last one after its end.
+        let held: (() => void) | undefined;
+        const flush = () => {
+          const deliver = held;
+          held = undefined;
+          deliver?.();
+        };
+        return super.observe({
+          started: () => {
+            flush();
+            observer.started?.();
+          },
+          delayed: (seconds) => observer.delayed?.(seconds),
+          ticked: (value) => {
+            flush();
+            held = () => observer.ticked?.(value);
+          },
+          ended: (reason) => {
+            observer.ended?.(reason);
+            flush();
+          },
+        });
+      }
+      if (fault.current === "unguarded-observer") {
+        // One observer of core's calls the others in turn: one that fails stops the rest.
+        const track = this.#track;
+        if (track.observers.length === 1) {
+          const all = (event: keyof TimerObserver<unknown>) => (argument: unknown) => {
+            for (const each of track.observers) {
+              (each[event] as ((a: unknown) => void) | undefined)?.(argument);
+            }
+          };
+          super.observe({
+            started: all("started") as () => void,
+            ticked: all("ticked"),
+            ended: all("ended"),
+            delayed: all("delayed"),
+          });
+        }
+        return () => {
+          track.observers.splice(track.observers.indexOf(observer as TimerObserver<unknown>), 1);
+        };
+      }
       return super.observe(observer);
     }
   }
@@ -224,9 +293,25 @@ vi.mock("@async-timer/core", async (importOriginal) => {
       if (options.signal !== undefined) broken.signal = hold(options.signal) as AbortSignal;
       if (options.cancelOn !== undefined) broken.cancelOn = [...options.cancelOn].map(hold);
     }
-    if (options.driver !== undefined) broken.driver = brokenDriver(options.driver, track);
+    if (fault.current === "unknown-keys-ignored") {
+      // Drops what core would refuse as a typo, so the timer is built as if it had not been given.
+      const known =
+        "mode initialDelay jitter name cancelOn signal onError onCancel logger start unref driver lease";
+      for (const key of Object.keys(broken)) {
+        if (!known.split(" ").includes(key)) delete broken[key as never];
+      }
+    }
+    // A driver of the wrong shape goes to core as given, for core to refuse (bad-arguments).
+    if (typeof options.driver?.setWake === "function") {
+      broken.driver = brokenDriver(options.driver, track);
+    }
     return broken;
   }
+
+  /** The last long sleep any timer armed (for "one-queue-slot"). */
+  const shared: { armed: { driver: Driver; handle: WakeHandle } | undefined } = {
+    armed: undefined,
+  };
 
   function brokenDriver(driver: Driver, track: Track): Driver {
     const random = (() => {
@@ -266,7 +351,13 @@ vi.mock("@async-timer/core", async (importOriginal) => {
         }
         if (fault.current === "lost-wake" && wakes % 4 === 0) return { lost: true };
         if (fault.current === "dropped-far-wake" && at - driver.now() > 1e15) return { lost: true };
+        if (fault.current === "late-long-sleeps" && at - driver.now() >= 1000) at += 5;
+        if (fault.current === "one-queue-slot" && shared.armed !== undefined) {
+          // One slot for every timer's long sleep: a new one takes the place of the last.
+          if (at - driver.now() >= 1000) shared.armed.driver.clearWake(shared.armed.handle);
+        }
         const handle = driver.setWake(at, wake, unref, spent);
+        if (at - driver.now() >= 1000) shared.armed = { driver, handle };
         if (fault.current === "double-wake" && wakes % 3 === 0) driver.setWake(at, () => {}, unref);
         return handle;
       },

@@ -111,8 +111,23 @@ export const classFaults = {
     { fault: "lenient-set-delay", clause: "bad arguments throw at the call" },
     { fault: "wait-rejects", clause: "bad arguments throw at the call" },
     { fault: "vague-messages", clause: "the message names the argument and the value" },
+    {
+      fault: "range-as-type",
+      clause: "a TypeError for a value of the wrong kind, a RangeError for one out of range",
+    },
+    { fault: "unknown-keys-ignored", clause: "bad arguments throw at the call" },
+    { fault: "no-suggestion", clause: "an unknown key names the known key it is closest to" },
   ],
   // Awaiting core: today's core fails these already; the faults show them failing once it passes.
+  "independent-timers": [
+    { fault: "one-queue-slot", clause: "no running timer is overdue" },
+    { fault: "late-long-sleeps", clause: undefined },
+  ],
+  "observer-events": [
+    { fault: "sticky-observer", clause: "every observer hears every event until it is removed" },
+    { fault: "late-ticked", clause: undefined },
+    { fault: "unguarded-observer", clause: undefined },
+  ],
   "per-tick-signal": [{ fault: "shared-signal", clause: "each tick has its own signal" }],
   "event-loop-turn": [
     { fault: "chained-tick", clause: "the event loop gets a turn between two ticks" },
