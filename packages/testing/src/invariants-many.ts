@@ -131,7 +131,9 @@ export const independentTimers: Invariant = {
         () => `${harness.pending()} wakes still armed after every timer was cancelled`,
         "nothing is left armed once every timer is cancelled",
       );
-      members.forEach((m, index) => spacing(m, index + 1, r));
+      members.forEach((m, index) => {
+        spacing(m, index + 1, r);
+      });
     }),
 };
 
