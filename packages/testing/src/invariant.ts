@@ -64,6 +64,7 @@ export type InvariantName =
   | "failed-state"
   | "huge-durations"
   | "generator-sources"
+  | "every-decorator"
   | "bad-arguments"
   | "cancel-inside-tick";
 

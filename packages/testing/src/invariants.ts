@@ -38,6 +38,7 @@ import {
   failingCleanup,
   restartWhileSettling,
 } from "./invariants-cancel.js";
+import { everyDecorator } from "./invariants-every.js";
 import { externalCancellation } from "./invariants-external.js";
 import {
   eventLoopTurn,
@@ -1217,6 +1218,7 @@ export const invariants: readonly Invariant[] = [
   cancelledTickInert,
   perTickSignal,
   generatorSources,
+  everyDecorator,
   generatorCloseOnCancel,
   failingCleanup,
   restartability,

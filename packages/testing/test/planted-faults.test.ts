@@ -547,7 +547,19 @@ vi.mock("@async-timer/core", async (importOriginal) => {
     }
   }
 
-  return { ...core, Timer: FaultyTimer, TimerGroup: FaultyGroup };
+  /** `every()` as a naive port would write it: options passed on as given, to each timer. */
+  function faultyEvery(delay: Duration, options?: TimerOptions<unknown>) {
+    if (fault.current !== "every-started" && fault.current !== "every-reads-cancel-on-once") {
+      return core.every(delay, options);
+    }
+    return (fn: () => unknown) => {
+      const timer = new core.Timer(delay, fn, options);
+      if (fault.current === "every-started") timer.start();
+      return Object.defineProperty(timer, "func", { value: fn });
+    };
+  }
+
+  return { ...core, Timer: FaultyTimer, TimerGroup: FaultyGroup, every: faultyEvery };
 });
 
 const onVirtualClock: HarnessFactory = (seed) => virtualClockHarness({ seed });

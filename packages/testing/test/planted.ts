@@ -123,6 +123,10 @@ export const classFaults = {
     { fault: "one-queue-slot", clause: "no running timer is overdue" },
     { fault: "late-long-sleeps", clause: undefined },
   ],
+  "every-decorator": [
+    { fault: "every-started", clause: "every()(fn) is a timer, not started, with fn on func" },
+    { fault: "every-reads-cancel-on-once", clause: "every()'s cancelOn ends each timer's run" },
+  ],
   "observer-events": [
     { fault: "sticky-observer", clause: "every observer hears every event until it is removed" },
     { fault: "late-ticked", clause: undefined },
