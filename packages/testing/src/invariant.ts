@@ -57,6 +57,7 @@ export type InvariantName =
   | "restartability"
   | "restart-while-settling"
   | "error-delivery-order"
+  | "error-policies"
   | "no-unhandled-rejection"
   | "machine-purity"
   | "per-tick-signal"

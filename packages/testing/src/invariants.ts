@@ -38,6 +38,7 @@ import {
   failingCleanup,
   restartWhileSettling,
 } from "./invariants-cancel.js";
+import { errorPolicies } from "./invariants-errors.js";
 import { everyDecorator } from "./invariants-every.js";
 import { externalCancellation } from "./invariants-external.js";
 import {
@@ -1224,6 +1225,7 @@ export const invariants: readonly Invariant[] = [
   restartability,
   restartWhileSettling,
   errorDeliveryOrder,
+  errorPolicies,
   failedState,
   noUnhandledRejection,
   badArguments,

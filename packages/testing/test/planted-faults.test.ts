@@ -266,6 +266,33 @@ vi.mock("@async-timer/core", async (importOriginal) => {
     if (fault.current === "narrow-jitter" && options.jitter !== undefined) {
       broken.jitter = options.jitter / 2;
     }
+    const onError = options.onError;
+    if (fault.current === "continue-logs-every-error" && onError === "continue") {
+      broken.onError = () => {
+        options.logger?.error?.(
+          '[async-timer] tick failed; the timer goes on (onError: "continue")',
+        );
+        return "continue";
+      };
+    }
+    if (typeof onError === "function") {
+      if (fault.current === "on-error-twice") {
+        broken.onError = (error, timer) => {
+          onError(error, timer);
+          return onError(error, timer);
+        };
+      }
+      if (fault.current === "promise-answer-continues") {
+        broken.onError = (error, timer) => {
+          const answer: unknown = onError(error, timer);
+          if (typeof (answer as PromiseLike<unknown> | undefined)?.then !== "function") {
+            return answer as "stop" | "continue" | undefined;
+          }
+          (answer as Promise<unknown>).catch(() => {});
+          return "continue";
+        };
+      }
+    }
     if (fault.current === "on-cancel-twice" && options.onCancel !== undefined) {
       const onCancel = options.onCancel;
       broken.onCancel = (timer) => {

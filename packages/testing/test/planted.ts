@@ -123,6 +123,20 @@ export const classFaults = {
     { fault: "one-queue-slot", clause: "no running timer is overdue" },
     { fault: "late-long-sleeps", clause: undefined },
   ],
+  "error-policies": [
+    {
+      fault: "continue-logs-every-error",
+      clause: "one line when the errors start, at most one summary line per 10 s",
+    },
+    {
+      fault: "on-error-twice",
+      clause: "onError is called once per failure, in order, with the error and the timer",
+    },
+    {
+      fault: "promise-answer-continues",
+      clause: "a policy that stops ends the run at the first failure",
+    },
+  ],
   "every-decorator": [
     { fault: "every-started", clause: "every()(fn) is a timer, not started, with fn on func" },
     { fault: "every-reads-cancel-on-once", clause: "every()'s cancelOn ends each timer's run" },
