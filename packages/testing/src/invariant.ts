@@ -49,6 +49,7 @@ export type InvariantName =
   | "observer-events"
   | "cancel-quiescence"
   | "cancel-clauses"
+  | "cancel-from-hooks"
   | "external-cancellation"
   | "group-lifecycle"
   | "cancelled-tick-inert"

@@ -48,6 +48,7 @@ import {
   perTickSignal,
 } from "./invariants-fine-print.js";
 import { groupLifecycle } from "./invariants-group.js";
+import { cancelFromHooks } from "./invariants-hooks.js";
 import { independentTimers } from "./invariants-many.js";
 import { observerEvents } from "./invariants-observers.js";
 import {
@@ -1213,6 +1214,7 @@ export const invariants: readonly Invariant[] = [
   observerEvents,
   cancelQuiescence,
   cancelClauses,
+  cancelFromHooks,
   externalCancellation,
   groupLifecycle,
   cancelInsideTick,

@@ -35,6 +35,8 @@ vi.mock("@async-timer/core", async (importOriginal) => {
   /** What the fault wrappers of one timer know about it. */
   interface Track {
     inFlight: number;
+    /** True while onError or onCancel runs. */
+    inHook: boolean;
     runs: number;
     cancelled: boolean;
     firstTickAt: number | undefined;
@@ -62,6 +64,7 @@ vi.mock("@async-timer/core", async (importOriginal) => {
       const options = typeof given === "object" && given !== null ? given : {};
       const track: Track = {
         inFlight: 0,
+        inHook: false,
         runs: 0,
         cancelled: false,
         firstTickAt: undefined,
@@ -125,6 +128,10 @@ vi.mock("@async-timer/core", async (importOriginal) => {
       if (fault.current === "cancel-ignores-timeout") return super.cancel();
       const cancelled = super.cancel(options);
       if (fault.current === "hasty-cancel") return Promise.resolve();
+      if (fault.current === "hook-deadlock" && track.inHook) {
+        // Waits for the hook that is waiting for it.
+        return cancelled.then(() => new Promise<void>(() => {}));
+      }
       if (fault.current === "inside-deadlock" && track.inFlight > 0) {
         // Always waits for the tick in flight: from inside that tick, for ever.
         return cancelled.then(() => new Promise<void>((resolve) => track.idle.push(resolve)));
@@ -292,6 +299,20 @@ vi.mock("@async-timer/core", async (importOriginal) => {
           return "continue";
         };
       }
+    }
+    if (fault.current === "hook-deadlock") {
+      const hooked =
+        <A extends unknown[], R>(hook: (...args: A) => R) =>
+        (...args: A): R => {
+          track.inHook = true;
+          try {
+            return hook(...args);
+          } finally {
+            track.inHook = false;
+          }
+        };
+      if (typeof onError === "function") broken.onError = hooked(onError);
+      if (options.onCancel !== undefined) broken.onCancel = hooked(options.onCancel);
     }
     if (fault.current === "on-cancel-twice" && options.onCancel !== undefined) {
       const onCancel = options.onCancel;

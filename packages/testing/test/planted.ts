@@ -137,6 +137,9 @@ export const classFaults = {
       clause: "a policy that stops ends the run at the first failure",
     },
   ],
+  "cancel-from-hooks": [
+    { fault: "hook-deadlock", clause: "cancel() from onError or onCancel resolves" },
+  ],
   "every-decorator": [
     { fault: "every-started", clause: "every()(fn) is a timer, not started, with fn on func" },
     { fault: "every-reads-cancel-on-once", clause: "every()'s cancelOn ends each timer's run" },
