@@ -70,7 +70,7 @@
  * @module
  */
 import { TimerStateError } from "./errors.js";
-import { jitterFactor, type Mode } from "./schedule.js";
+import { jitterFactor, type Mode, nextSlot, slotWake } from "./schedule.js";
 
 export type { Mode } from "./schedule.js";
 
@@ -438,18 +438,8 @@ export class Machine {
       this.wakeAt = now;
       return DO_WAKE;
     }
-    // The first slot after this one that is at or after `now` (a slot falling exactly on the
-    // finish time fires). `anchor + k·period` and a tick timed from its actual start can differ
-    // by an ulp (1/60 s, 1/3 s), and such errors add up: a finish within a microsecond of a slot
-    // (more for huge clock readings) is on it, so the slot fires and nothing counts as skipped.
-    const late = (now - (this.anchor + (slot + 1) * period)) / period;
-    const slack = Math.max(1e-3, 8 * Number.EPSILON * Math.abs(now)) / period;
-    const next = slot + 1 + Math.max(0, Math.ceil(late - slack));
-    const slotAt = this.anchor + next * period;
-    // Jitter perturbs the time left to the slot, capped at a period: each tick is displaced from
-    // its own slot by at most `jitter · period`, so displacements never add up, a jittered wake
-    // never reaches the following slot (jitter alone never skips), and no sleep is negative.
-    this.wakeAt = slotAt + (factor - 1) * Math.min(slotAt - now, period);
+    const next = nextSlot(this.anchor, period, slot, now);
+    this.wakeAt = slotWake(this.anchor + next * period, now, period, factor);
     this.slot = next;
     this.skipped = next - slot - 1;
     return DO_SKIPPED | DO_WAKE;
