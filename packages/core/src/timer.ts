@@ -929,10 +929,10 @@ export class Timer<T = unknown> extends Machine implements AsyncIterable<T>, Asy
       answer = lease.claim(request);
       if (!isThenable(answer)) {
         const mask = this.#answer(kit, tick, answer as GateAnswer);
-        return mask === DO_INVOKE ? this.#call(kit, tick) : mask;
+        return mask === DO_INVOKE ? this.#call(kit, tick) : this.#declinedNow(kit, mask);
       }
     } catch (error) {
-      return this.#refused(tick, error);
+      return this.#declinedNow(kit, this.#refused(tick, error));
     }
     adopt(answer).then(
       (granted) => {
@@ -975,6 +975,17 @@ export class Timer<T = unknown> extends Machine implements AsyncIterable<T>, Asy
     // Refused, or the run ended while the claim was pending: the tick settles without running.
     const now = this.#driver.now();
     return this.onDeclined(now, tick, this.#sample(), at);
+  }
+
+  /**
+   * A claim declined synchronously settles the tick as a synchronous target does (`#now`): its
+   * effects are performed with the time it settled, which is read from the kit — else the sleep
+   * it asks for would be timed from the previous tick's settlement.
+   */
+  #declinedNow(kit: Tick, mask: number): number {
+    kit.held = undefined;
+    kit.heldAt = this.#driver.now();
+    return mask;
   }
 
   #refused(tick: number, error: unknown): number {

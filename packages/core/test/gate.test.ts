@@ -1,5 +1,6 @@
 // The `lease` option (a Gate), through the public API only: Timer on a VirtualClock. These tests
 // describe what a gate may rely on, whatever the machine and runner look like inside.
+import FakeTimers from "@sinonjs/fake-timers";
 import { describe, expect, it, vi } from "vitest";
 import { VirtualClock } from "../../testing/src/virtual-clock.js";
 import {
@@ -396,5 +397,38 @@ describe("lease option: the driver's clock", () => {
     await c.advance(0.1);
     expect(gate.requests.map((r) => r.now)).toEqual([5000, 5100]);
     await timer.cancel();
+  });
+});
+
+describe("lease option: on the real driver (under fake timers)", () => {
+  // Found by the kit's lease-gate invariant: an answer given synchronously was performed with
+  // the time of the previous tick's settlement, so the sleep it asked for lasted that much longer.
+  it.each([
+    ["refused with next", (now: number) => ({ granted: false, next: now + 100 }) as const],
+    ["refused", () => ({ granted: false }) as const],
+    [
+      "thrown",
+      (): GateAnswer => {
+        throw new Error("engine down");
+      },
+    ],
+  ])("a claim %s synchronously sleeps from the moment it was answered", async (_, answer) => {
+    const fake = FakeTimers.install();
+    try {
+      const asked: number[] = [];
+      const gate: Gate = {
+        claim(request) {
+          asked.push(request.now);
+          return asked.length % 2 === 0 ? grant(asked.length) : answer(request.now);
+        },
+      };
+      const timer = new Timer("100ms", () => 1, { lease: gate, logger: quiet() }).start();
+      await fake.tickAsync(1000);
+      await timer.cancel();
+      // Claims alternate: answered (then 100 ms of sleep), granted (the tick, then 100 ms).
+      expect(asked.slice(0, 8)).toEqual([0, 100, 200, 300, 400, 500, 600, 700]);
+    } finally {
+      fake.uninstall();
+    }
   });
 });
