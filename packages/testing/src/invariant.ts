@@ -52,6 +52,7 @@ export type InvariantName =
   | "cancel-from-hooks"
   | "external-cancellation"
   | "group-lifecycle"
+  | "lease-gate"
   | "cancelled-tick-inert"
   | "generator-close-on-cancel"
   | "failing-cleanup"

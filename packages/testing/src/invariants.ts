@@ -47,6 +47,7 @@ import {
   hugeDurations,
   perTickSignal,
 } from "./invariants-fine-print.js";
+import { leaseGate } from "./invariants-gate.js";
 import { groupLifecycle } from "./invariants-group.js";
 import { cancelFromHooks } from "./invariants-hooks.js";
 import { independentTimers } from "./invariants-many.js";
@@ -1217,6 +1218,7 @@ export const invariants: readonly Invariant[] = [
   cancelFromHooks,
   externalCancellation,
   groupLifecycle,
+  leaseGate,
   cancelInsideTick,
   cancelledTickInert,
   perTickSignal,

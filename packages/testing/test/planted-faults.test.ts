@@ -8,6 +8,7 @@ import type {
   CancelOptions,
   Driver,
   Duration,
+  GateAnswer,
   Target,
   TickContext,
   TimerObserver,
@@ -300,6 +301,30 @@ vi.mock("@async-timer/core", async (importOriginal) => {
         };
       }
     }
+    const lease = options.lease;
+    if (lease !== undefined && fault.current.startsWith("gate-")) {
+      // The timer's side of the gate, broken: what it does with the answers it gets.
+      const answered = (answer: GateAnswer): GateAnswer => {
+        if (fault.current === "gate-runs-refused" && !answer.granted) {
+          return { granted: true, fence: { epoch: 0, slot: -1 }, next: answer.next };
+        }
+        if (fault.current === "gate-ignores-next") return { ...answer, next: undefined };
+        return answer;
+      };
+      broken.lease = {
+        ...(lease.started === undefined ? {} : { started: (run) => lease.started?.(run) }),
+        ended: () => {
+          const ended = lease.ended?.();
+          if (fault.current !== "gate-end-not-awaited") return ended;
+        },
+        claim: (request) => {
+          const answer = lease.claim(request);
+          return typeof (answer as PromiseLike<GateAnswer>).then === "function"
+            ? Promise.resolve(answer).then(answered)
+            : answered(answer as GateAnswer);
+        },
+      };
+    }
     if (fault.current === "hook-deadlock") {
       const hooked =
         <A extends unknown[], R>(hook: (...args: A) => R) =>
@@ -452,6 +477,7 @@ vi.mock("@async-timer/core", async (importOriginal) => {
       try {
         result = target({
           hitCount: context.hitCount,
+          ...(context.fence === undefined ? {} : { fence: context.fence }),
           get signal() {
             return signal;
           },

@@ -140,6 +140,17 @@ export const classFaults = {
   "cancel-from-hooks": [
     { fault: "hook-deadlock", clause: "cancel() from onError or onCancel resolves" },
   ],
+  "lease-gate": [
+    {
+      fault: "gate-runs-refused",
+      clause: "the target runs once per granted claim, with its fence",
+    },
+    { fault: "gate-ignores-next", clause: "the gate is asked again at its next" },
+    {
+      fault: "gate-end-not-awaited",
+      clause: "cancel() waits for the pending claim and for ended()",
+    },
+  ],
   "every-decorator": [
     { fault: "every-started", clause: "every()(fn) is a timer, not started, with fn on func" },
     { fault: "every-reads-cancel-on-once", clause: "every()'s cancelOn ends each timer's run" },
