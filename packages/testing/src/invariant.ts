@@ -69,6 +69,7 @@ export type InvariantName =
   | "generator-sources"
   | "every-decorator"
   | "bad-arguments"
+  | "settings-per-timer"
   | "cancel-inside-tick";
 
 /**

@@ -58,6 +58,7 @@ import {
   oneWakeOrTick,
   setDelayTiming,
 } from "./invariants-schedule.js";
+import { settingsPerTimer } from "./invariants-settings.js";
 import { badArguments, generatorSources } from "./invariants-targets.js";
 import { lastTickAt } from "./invariants-values.js";
 import { check, describeValue, harnessProperty as onHarness, traceTicks } from "./property-kit.js";
@@ -1233,5 +1234,6 @@ export const invariants: readonly Invariant[] = [
   failedState,
   noUnhandledRejection,
   badArguments,
+  settingsPerTimer,
   machinePurity,
 ];

@@ -62,7 +62,15 @@ vi.mock("@async-timer/core", async (importOriginal) => {
 
     constructor(delay: Duration, target: Target<T>, given: TimerOptions<T> = {}) {
       // A bad options bag goes to core as given, for core to refuse (bad-arguments).
-      const options = typeof given === "object" && given !== null ? given : {};
+      let options = typeof given === "object" && given !== null ? given : {};
+      if (fault.current === "stale-settings") {
+        // A settings cache keyed on too little: a bag with the last one's mode gets its settings.
+        const last = lastBag.options as TimerOptions<T> | undefined;
+        if (last !== undefined && last.mode === options.mode) {
+          options = { ...options, jitter: last.jitter, initialDelay: last.initialDelay };
+        }
+        lastBag.options = options as TimerOptions<unknown>;
+      }
       const track: Track = {
         inFlight: 0,
         inHook: false,
@@ -380,6 +388,9 @@ vi.mock("@async-timer/core", async (importOriginal) => {
     }
     return broken;
   }
+
+  /** The options of the last timer built (for "stale-settings"). */
+  const lastBag: { options: TimerOptions<unknown> | undefined } = { options: undefined };
 
   /** The last long sleep any timer armed (for "one-queue-slot"). */
   const shared: { armed: { driver: Driver; handle: WakeHandle } | undefined } = {

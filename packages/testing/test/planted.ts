@@ -140,6 +140,7 @@ export const classFaults = {
   "cancel-from-hooks": [
     { fault: "hook-deadlock", clause: "cancel() from onError or onCancel resolves" },
   ],
+  "settings-per-timer": [{ fault: "stale-settings", clause: undefined }],
   "lease-gate": [
     {
       fault: "gate-runs-refused",
