@@ -51,6 +51,7 @@ export type InvariantName =
   | "cancel-clauses"
   | "cancel-from-hooks"
   | "external-cancellation"
+  | "shared-inputs"
   | "group-lifecycle"
   | "lease-gate"
   | "cancelled-tick-inert"

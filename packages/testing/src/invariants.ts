@@ -59,6 +59,7 @@ import {
   setDelayTiming,
 } from "./invariants-schedule.js";
 import { settingsPerTimer } from "./invariants-settings.js";
+import { sharedInputs } from "./invariants-shared-inputs.js";
 import { badArguments, generatorSources } from "./invariants-targets.js";
 import { lastTickAt } from "./invariants-values.js";
 import { check, describeValue, harnessProperty as onHarness, traceTicks } from "./property-kit.js";
@@ -1218,6 +1219,7 @@ export const invariants: readonly Invariant[] = [
   cancelClauses,
   cancelFromHooks,
   externalCancellation,
+  sharedInputs,
   groupLifecycle,
   leaseGate,
   cancelInsideTick,

@@ -309,6 +309,10 @@ vi.mock("@async-timer/core", async (importOriginal) => {
         };
       }
     }
+    if (fault.current === "listener-per-timer" && options.signal !== undefined) {
+      // Each timer listens for itself, and never stops listening.
+      options.signal.addEventListener("abort", () => {});
+    }
     const lease = options.lease;
     if (lease !== undefined && fault.current.startsWith("gate-")) {
       // The timer's side of the gate, broken: what it does with the answers it gets.

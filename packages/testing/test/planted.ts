@@ -140,6 +140,9 @@ export const classFaults = {
   "cancel-from-hooks": [
     { fault: "hook-deadlock", clause: "cancel() from onError or onCancel resolves" },
   ],
+  "shared-inputs": [
+    { fault: "listener-per-timer", clause: "one listener per input, however many timers watch it" },
+  ],
   "settings-per-timer": [{ fault: "stale-settings", clause: undefined }],
   "lease-gate": [
     {
