@@ -70,6 +70,7 @@ export type InvariantName =
   | "generator-sources"
   | "every-decorator"
   | "bad-arguments"
+  | "duration-strings"
   | "settings-per-timer"
   | "cancel-inside-tick";
 

@@ -38,6 +38,7 @@ import {
   failingCleanup,
   restartWhileSettling,
 } from "./invariants-cancel.js";
+import { durationStrings } from "./invariants-durations.js";
 import { errorPolicies } from "./invariants-errors.js";
 import { everyDecorator } from "./invariants-every.js";
 import { externalCancellation } from "./invariants-external.js";
@@ -1236,6 +1237,7 @@ export const invariants: readonly Invariant[] = [
   failedState,
   noUnhandledRejection,
   badArguments,
+  durationStrings,
   settingsPerTimer,
   machinePurity,
 ];

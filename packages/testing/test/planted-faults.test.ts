@@ -189,6 +189,12 @@ vi.mock("@async-timer/core", async (importOriginal) => {
         }
         return;
       }
+      if (fault.current === "lenient-durations" && typeof delay === "string") {
+        delay = delay.trim().toLowerCase() as Duration; // "5S", " 5s" taken for "5s"
+      }
+      if (fault.current === "seconds-as-ms" && typeof delay === "number") {
+        delay = `${delay}ms`; // the JavaScript habit
+      }
       if (fault.current === "range-as-type") {
         try {
           super.setDelay(delay);

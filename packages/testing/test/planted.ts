@@ -143,6 +143,10 @@ export const classFaults = {
   "shared-inputs": [
     { fault: "listener-per-timer", clause: "one listener per input, however many timers watch it" },
   ],
+  "duration-strings": [
+    { fault: "lenient-durations", clause: "any other string is a RangeError naming it" },
+    { fault: "seconds-as-ms", clause: "a number is seconds" },
+  ],
   "settings-per-timer": [{ fault: "stale-settings", clause: undefined }],
   "lease-gate": [
     {
