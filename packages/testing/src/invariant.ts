@@ -43,6 +43,7 @@ export type InvariantName =
   | "bounded-drop-oldest"
   | "drop-oldest-keeps-sentinel"
   | "latest-value-fanout"
+  | "iteration-exit"
   | "wait-semantics"
   | "join-semantics"
   | "last-tick-at"

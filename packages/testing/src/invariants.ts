@@ -51,6 +51,7 @@ import {
 import { leaseGate } from "./invariants-gate.js";
 import { groupLifecycle } from "./invariants-group.js";
 import { cancelFromHooks } from "./invariants-hooks.js";
+import { iterationExit } from "./invariants-iteration.js";
 import { independentTimers } from "./invariants-many.js";
 import { observerEvents } from "./invariants-observers.js";
 import {
@@ -1212,6 +1213,7 @@ export const invariants: readonly Invariant[] = [
   boundedDropOldest,
   dropOldestKeepsSentinel,
   latestValueFanout,
+  iterationExit,
   waitSemantics,
   joinSemantics,
   lastTickAt,

@@ -229,6 +229,23 @@ vi.mock("@async-timer/core", async (importOriginal) => {
       return this.#track.lastSuccessStartedAt;
     }
 
+    override [Symbol.asyncIterator](): AsyncIterator<T, undefined> & AsyncIterable<T> {
+      const iterator = super[Symbol.asyncIterator]();
+      if (fault.current !== "iterator-ignores-return") return iterator;
+      // return() answers done but leaves the iterator open.
+      iterator.return = () => Promise.resolve({ done: true, value: undefined });
+      return iterator;
+    }
+
+    override subscribe(options?: Parameters<typeof core.Timer.prototype.subscribe>[0]) {
+      const feed = super.subscribe(options);
+      // return() answers done but leaves the subscription open, buffering.
+      if (fault.current === "subscription-ignores-return") {
+        feed.return = () => Promise.resolve({ done: true, value: undefined });
+      }
+      return feed;
+    }
+
     override observe(observer: TimerObserver<T>): () => void {
       this.#track.observers.push(observer as TimerObserver<unknown>);
       if (fault.current === "sticky-observer") {

@@ -140,6 +140,16 @@ export const classFaults = {
   "cancel-from-hooks": [
     { fault: "hook-deadlock", clause: "cancel() from onError or onCancel resolves" },
   ],
+  "iteration-exit": [
+    {
+      fault: "iterator-ignores-return",
+      clause: "a next() pending at return() resolves done",
+    },
+    {
+      fault: "subscription-ignores-return",
+      clause: "an iterator left by break is closed: next() gives done, nothing more is buffered",
+    },
+  ],
   "shared-inputs": [
     { fault: "listener-per-timer", clause: "one listener per input, however many timers watch it" },
   ],
