@@ -67,6 +67,7 @@ export type InvariantName =
   | "per-tick-signal"
   | "event-loop-turn"
   | "failed-state"
+  | "state-and-tostring"
   | "huge-durations"
   | "generator-sources"
   | "every-decorator"

@@ -62,6 +62,7 @@ import {
 } from "./invariants-schedule.js";
 import { settingsPerTimer } from "./invariants-settings.js";
 import { sharedInputs } from "./invariants-shared-inputs.js";
+import { stateAndToString } from "./invariants-state.js";
 import { badArguments, generatorSources } from "./invariants-targets.js";
 import { lastTickAt } from "./invariants-values.js";
 import { check, describeValue, harnessProperty as onHarness, traceTicks } from "./property-kit.js";
@@ -1237,6 +1238,7 @@ export const invariants: readonly Invariant[] = [
   errorDeliveryOrder,
   errorPolicies,
   failedState,
+  stateAndToString,
   noUnhandledRejection,
   badArguments,
   durationStrings,

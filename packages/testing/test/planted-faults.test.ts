@@ -102,6 +102,15 @@ vi.mock("@async-timer/core", async (importOriginal) => {
       }
       this.#track = track;
       track.timer = this;
+      if (fault.current === "no-stopping") {
+        // A cancelled run whose tick still settles reads as idle.
+        Object.defineProperty(this, "state", {
+          get: () => {
+            const state = Reflect.get(core.Timer.prototype, "state", this);
+            return state === "stopping" ? "idle" : state;
+          },
+        });
+      }
       if (fault.current === "forgets-failure") {
         // Reads core's state (a getter, once core has one) and hides a failure.
         Object.defineProperty(this, "state", {
@@ -227,6 +236,14 @@ vi.mock("@async-timer/core", async (importOriginal) => {
       const correct = super.lastTickAt;
       if (fault.current !== "last-tick-at-start" || correct === undefined) return correct;
       return this.#track.lastSuccessStartedAt;
+    }
+
+    override toString(): string {
+      const shown = super.toString();
+      // The name left out, as a hand-written toString() might.
+      return fault.current === "nameless-to-string" && this.name !== undefined
+        ? shown.replace(`${this.name}, `, "")
+        : shown;
     }
 
     override [Symbol.asyncIterator](): AsyncIterator<T, undefined> & AsyncIterable<T> {

@@ -140,6 +140,10 @@ export const classFaults = {
   "cancel-from-hooks": [
     { fault: "hook-deadlock", clause: "cancel() from onError or onCancel resolves" },
   ],
+  "state-and-tostring": [
+    { fault: "no-stopping", clause: "state and toString() say what the timer is doing" },
+    { fault: "nameless-to-string", clause: "state and toString() say what the timer is doing" },
+  ],
   "iteration-exit": [
     {
       fault: "iterator-ignores-return",
