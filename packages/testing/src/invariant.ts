@@ -54,6 +54,7 @@ export type InvariantName =
   | "external-cancellation"
   | "shared-inputs"
   | "group-lifecycle"
+  | "group-fine-print"
   | "lease-gate"
   | "cancelled-tick-inert"
   | "generator-close-on-cancel"

@@ -50,6 +50,7 @@ import {
 } from "./invariants-fine-print.js";
 import { leaseGate } from "./invariants-gate.js";
 import { groupLifecycle } from "./invariants-group.js";
+import { groupFinePrint } from "./invariants-group-fine-print.js";
 import { cancelFromHooks } from "./invariants-hooks.js";
 import { iterationExit } from "./invariants-iteration.js";
 import { independentTimers } from "./invariants-many.js";
@@ -1225,6 +1226,7 @@ export const invariants: readonly Invariant[] = [
   externalCancellation,
   sharedInputs,
   groupLifecycle,
+  groupFinePrint,
   leaseGate,
   cancelInsideTick,
   cancelledTickInert,

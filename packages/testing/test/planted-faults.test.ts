@@ -671,8 +671,21 @@ vi.mock("@async-timer/core", async (importOriginal) => {
     }
 
     override trigger(options?: { timeout?: Duration }) {
-      const pairs = super.trigger(options);
+      // The timeout read as seconds of a millisecond string: it expires at once.
+      const pairs = super.trigger(
+        fault.current === "group-timeout-early" && options?.timeout !== undefined
+          ? { timeout: 0 }
+          : options,
+      );
       return fault.current === "group-pairs-reversed" ? pairs.then((p) => [...p].reverse()) : pairs;
+    }
+
+    override cancel(options?: { timeout?: Duration }) {
+      if (fault.current !== "group-cancel-in-turn") return super.cancel(options);
+      // Members cancelled one after another, the first failure ending it all.
+      return (async () => {
+        for (const timer of this) await timer.cancel(options);
+      })();
     }
   }
 

@@ -162,6 +162,13 @@ export const classFaults = {
     { fault: "seconds-as-ms", clause: "a number is seconds" },
   ],
   "settings-per-timer": [{ fault: "stale-settings", clause: undefined }],
+  "group-fine-print": [
+    {
+      fault: "group-timeout-early",
+      clause: "trigger({ timeout }) rejects after the timeout for exactly the members late",
+    },
+    { fault: "group-cancel-in-turn", clause: undefined },
+  ],
   "lease-gate": [
     {
       fault: "gate-runs-refused",
