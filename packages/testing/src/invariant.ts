@@ -9,7 +9,7 @@ import type fc from "fast-check";
 import type { ConsumerBehaviour } from "./arbitraries.js";
 import type { TimeHarness } from "./harness.js";
 import type { HarnessFactory } from "./property-kit.js";
-import { traceTicks } from "./property-kit.js";
+import { check, describeValue, traceTicks } from "./property-kit.js";
 import { realSetImmediate } from "./real-timers.js";
 import {
   scriptedTarget,
@@ -185,6 +185,26 @@ export function listenForUnhandled(record: (reason: unknown) => void): () => voi
   const onEvent = (event: PromiseRejectionEvent) => record(event.reason);
   globalThis.addEventListener?.("unhandledrejection", onEvent);
   return () => globalThis.removeEventListener?.("unhandledrejection", onEvent);
+}
+
+/**
+ * Runs `body`, then checks that nothing it did caused an unhandled rejection (SPEC: nothing the
+ * library does may) — after a macrotask, when the runtime reports one.
+ */
+export async function withoutUnhandled(body: () => Promise<void>): Promise<void> {
+  const unhandled: unknown[] = [];
+  const stopListening = listenForUnhandled((reason) => unhandled.push(reason));
+  try {
+    await body();
+    await nextMacrotask();
+    check(
+      unhandled.length === 0,
+      () => `unhandled rejection: ${describeValue(unhandled[0])}`,
+      "nothing is unhandled",
+    );
+  } finally {
+    stopListening();
+  }
 }
 
 /** Runs `harness` until `promise` settles or nothing is left to run; says whether it settled. */

@@ -11,10 +11,10 @@ import {
   begin,
   type Invariant,
   limits,
-  listenForUnhandled,
   nextMacrotask,
   scripted,
   span,
+  withoutUnhandled,
 } from "./invariant.js";
 import { check, describeValue, harnessProperty } from "./property-kit.js";
 import { advanceTo, ScriptedError, stop } from "./scenario.js";
@@ -50,9 +50,7 @@ export const errorPolicies: Invariant = {
       make,
       [timerSpec(limits), tickScript(limits), fc.constantFrom(...POLICIES)],
       async (harness, spec, script, policy) => {
-        const unhandled: unknown[] = [];
-        const unlisten = listenForUnhandled((reason) => unhandled.push(reason));
-        try {
+        await withoutUnhandled(async () => {
           const heard: { error: unknown; same: boolean }[] = [];
           const lines: { level: "warn" | "error"; line: string; at: number }[] = [];
           const logger = {
@@ -138,14 +136,7 @@ export const errorPolicies: Invariant = {
               "an onError function owns the error: nothing logged but its own failure",
             );
           }
-          check(
-            unhandled.length === 0,
-            () => `unhandled rejection: ${describeValue(unhandled[0])}`,
-            "nothing is unhandled",
-          );
-        } finally {
-          unlisten();
-        }
+        });
       },
     ),
 };

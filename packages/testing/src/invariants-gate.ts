@@ -7,7 +7,7 @@ import type { ClaimRequest, Fence, Gate, GateAnswer, TickContext } from "@async-
 import { Timer } from "@async-timer/core";
 import fc from "fast-check";
 import { timerSpec } from "./arbitraries.js";
-import { drive, type Invariant, limits, listenForUnhandled, nextMacrotask } from "./invariant.js";
+import { drive, type Invariant, limits, nextMacrotask, withoutUnhandled } from "./invariant.js";
 import { check, describeValue, harnessProperty } from "./property-kit.js";
 import { advanceTo, toOptions } from "./scenario.js";
 
@@ -67,9 +67,7 @@ export const leaseGate: Invariant = {
         fc.integer({ min: 500, max: 8000 }),
       ],
       async (harness, spec, answers, work, endedMs, cancelAt) => {
-        const unhandled: unknown[] = [];
-        const unlisten = listenForUnhandled((reason) => unhandled.push(reason));
-        try {
+        await withoutUnhandled(async () => {
           const claims: Claim[] = [];
           const calls: Call[] = [];
           const started: { mode: unknown; now: unknown }[] = [];
@@ -246,14 +244,7 @@ export const leaseGate: Invariant = {
             () => `the claim pending at cancel() (claim ${pending?.n}) has no aborted signal`,
             "cancel() aborts a pending claim's signal",
           );
-          check(
-            unhandled.length === 0,
-            () => `unhandled rejection: ${describeValue(unhandled[0])}`,
-            "nothing is unhandled",
-          );
-        } finally {
-          unlisten();
-        }
+        });
       },
     ),
 };
