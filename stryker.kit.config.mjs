@@ -1,4 +1,4 @@
-// The kit-only mutation check: `pnpm mutation:kit` (35–45 minutes on two cores; not part of CI).
+// The kit-only mutation check: `pnpm mutation:kit` (about 40 minutes on two cores; not part of CI).
 // StrykerJS mutates core as `pnpm mutation` does, but the test command is only the exported
 // property suite of @async-timer/testing (packages/testing/mutation/exported-suite.test.ts) —
 // none of the project's own unit tests — so the score says how much of core's behaviour the
