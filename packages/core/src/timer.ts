@@ -924,15 +924,19 @@ export class Timer<T = unknown> extends Machine implements AsyncIterable<T>, Asy
         if (this.ticks === tick && kit.tick === tick && this.inFlight()) kit.abortWith(reason);
       },
     };
+    // An answer given synchronously settles the tick now, as a synchronous target does (`#now`):
+    // its effects are performed with this time, else a sleep it asks for would be timed from
+    // the previous tick's settlement.
+    kit.heldAt = request.now;
     let answer: unknown;
     try {
       answer = lease.claim(request);
       if (!isThenable(answer)) {
         const mask = this.#answer(kit, tick, answer as GateAnswer);
-        return mask === DO_INVOKE ? this.#call(kit, tick) : this.#declinedNow(kit, mask);
+        return mask === DO_INVOKE ? this.#call(kit, tick) : mask;
       }
     } catch (error) {
-      return this.#declinedNow(kit, this.#refused(tick, error));
+      return this.#refused(tick, error);
     }
     adopt(answer).then(
       (granted) => {
@@ -975,17 +979,6 @@ export class Timer<T = unknown> extends Machine implements AsyncIterable<T>, Asy
     // Refused, or the run ended while the claim was pending: the tick settles without running.
     const now = this.#driver.now();
     return this.onDeclined(now, tick, this.#sample(), at);
-  }
-
-  /**
-   * A claim declined synchronously settles the tick as a synchronous target does (`#now`): its
-   * effects are performed with the time it settled, which is read from the kit — else the sleep
-   * it asks for would be timed from the previous tick's settlement.
-   */
-  #declinedNow(kit: Tick, mask: number): number {
-    kit.held = undefined;
-    kit.heldAt = this.#driver.now();
-    return mask;
   }
 
   #refused(tick: number, error: unknown): number {
