@@ -7,9 +7,17 @@ import type { ClaimRequest, Fence, Gate, GateAnswer, TickContext } from "@async-
 import { Timer } from "@async-timer/core";
 import fc from "fast-check";
 import { timerSpec } from "./arbitraries.js";
-import { drive, type Invariant, limits, nextMacrotask, withoutUnhandled } from "./invariant.js";
+import {
+  drive,
+  type Invariant,
+  limits,
+  nextMacrotask,
+  thrownBy,
+  withoutUnhandled,
+} from "./invariant.js";
 import { check, describeValue, harnessProperty } from "./property-kit.js";
 import { advanceTo, toOptions } from "./scenario.js";
+import { watch } from "./watch.js";
 
 /** How the gate answers one claim. */
 interface Answer {
@@ -53,7 +61,7 @@ interface Call {
 export const leaseGate: Invariant = {
   name: "lease-gate",
   description:
-    "With a lease gate, the claim is part of the tick: no claim or tick overlaps another; the target runs once per claim granted with a fence, with that fence on its context, and never for a claim refused, thrown, rejected or granted without a fence (each failure logged once); a claim's next is when the gate is asked again (after the granted tick has ended); request.abort() aborts the granted tick's signal with its reason; started() runs once per start() with the timer's mode and driver, ended() once per run, and cancel() aborts a pending claim's signal and resolves only after the claim has settled and ended()'s promise has; nothing is unhandled.",
+    "With a lease gate, the claim is part of the tick: no claim or tick overlaps another; the target runs once per claim granted with a fence, with that fence on its context, and never for a claim refused, thrown, rejected or granted without a fence (each failure logged once); a claim's next is when the gate is asked again (after the granted tick has ended); request.abort() aborts the granted tick's signal with its reason; started() runs once per start() with the timer's mode and driver, ended() once per run, and cancel() aborts a pending claim's signal and resolves only after the claim has settled and ended()'s promise has — and still resolves, logging it once, when ended() throws or rejects; nothing is unhandled.",
   doesNotCheck:
     "The engines of @async-timer/lease (its own tests and chaos run); the schedule without next (the timer's own, as without a gate); setDelay() and trigger() with a gate.",
   property: (make) =>
@@ -65,8 +73,9 @@ export const leaseGate: Invariant = {
         fc.integer({ min: 0, max: 300 }),
         fc.integer({ min: 0, max: 300 }),
         fc.integer({ min: 500, max: 8000 }),
+        fc.constantFrom("no", "throws", "rejects"),
       ],
-      async (harness, spec, answers, work, endedMs, cancelAt) => {
+      async (harness, spec, answers, work, endedMs, cancelAt, endedFails) => {
         await withoutUnhandled(async () => {
           const claims: Claim[] = [];
           const calls: Call[] = [];
@@ -85,8 +94,13 @@ export const leaseGate: Invariant = {
             ended: () => {
               const record: { at: number; done?: number } = { at: harness.now() };
               ended.push(record);
+              if (endedFails === "throws") {
+                record.done = record.at;
+                throw new Error("release failed on purpose");
+              }
               return harness.sleep(endedMs).then(() => {
                 record.done = harness.now();
+                if (endedFails === "rejects") throw new Error("release failed on purpose");
               });
             },
             claim(request) {
@@ -155,10 +169,23 @@ export const leaseGate: Invariant = {
           const claimsAtCancel = claims.length;
           const pending = claims.find((claim) => claim.settledAt === undefined);
           const cancelledAt = harness.now();
-          const cancelled = await drive(harness, timer.cancel());
+          const cancelling = timer.cancel();
+          const outcome = watch(cancelling);
+          const cancelled = await drive(harness, cancelling);
           const resolvedAt = harness.now();
           await nextMacrotask();
-          check(cancelled, () => "cancel() never resolved", "cancel() resolves");
+          check(
+            cancelled && outcome.done() && thrownBy(() => outcome.result()) === undefined,
+            () => (cancelled ? "cancel() rejected" : "cancel() never resolved"),
+            "cancel() resolves",
+          );
+          const endedLines = errors.filter((line) => /ended\(\) failed/.test(line)).length;
+          check(
+            endedLines === (endedFails === "no" ? 0 : 1),
+            () =>
+              `ended() ${endedFails === "no" ? "succeeded" : endedFails}; logged ${endedLines} lines of it`,
+            "an ended() that throws or rejects is logged once",
+          );
           check(
             mostBusy <= 1,
             () => `${mostBusy} claims or ticks were in flight at once`,

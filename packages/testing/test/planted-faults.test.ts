@@ -366,8 +366,17 @@ vi.mock("@async-timer/core", async (importOriginal) => {
       broken.lease = {
         ...(lease.started === undefined ? {} : { started: (run) => lease.started?.(run) }),
         ended: () => {
+          if (fault.current === "gate-end-unlogged") {
+            // A release that fails is swallowed, never logged.
+            try {
+              return Promise.resolve(lease.ended?.()).catch(() => {});
+            } catch {
+              return;
+            }
+          }
           const ended = lease.ended?.();
           if (fault.current !== "gate-end-not-awaited") return ended;
+          Promise.resolve(ended).catch(() => {}); // dropped, not unhandled
         },
         claim: (request) => {
           const answer = lease.claim(request);

@@ -175,10 +175,9 @@ export const classFaults = {
       clause: "the target runs once per granted claim, with its fence",
     },
     { fault: "gate-ignores-next", clause: "the gate is asked again at its next" },
-    {
-      fault: "gate-end-not-awaited",
-      clause: "cancel() waits for the pending claim and for ended()",
-    },
+    // Caught as not waited for, or (an ended() that fails) as not logged: whichever case comes first.
+    { fault: "gate-end-not-awaited", clause: undefined },
+    { fault: "gate-end-unlogged", clause: "an ended() that throws or rejects is logged once" },
   ],
   "every-decorator": [
     { fault: "every-started", clause: "every()(fn) is a timer, not started, with fn on func" },
