@@ -61,14 +61,14 @@ export const everyDecorator: Invariant = {
         const last = made.at(-1);
         const half = t0 + spec.initialDelay + 3 * spec.delay;
         await advanceTo(harness, half);
-        const lastRunning = made.length > 1;
-        if (lastRunning) void last?.cancel();
+        const cutLast = made.length > 1;
+        if (cutLast) void last?.cancel();
         await advanceTo(harness, horizon);
         const times = (fn: number) => calls.filter((c) => c.fn === fn).map((c) => c.at);
         const expected = times(0);
         made.forEach((timer, i) => {
           const own = times(i + 1);
-          const cut = timer === last && lastRunning;
+          const cut = timer === last && cutLast;
           const want = cut ? expected.filter((at) => at <= half) : expected;
           check(
             own.length === want.length && own.every((at, k) => at === want[k]),

@@ -10,7 +10,7 @@ import fc from "fast-check";
 import { tickBehaviour } from "./arbitraries.js";
 import { type Invariant, scripted } from "./invariant.js";
 import { check, harnessProperty } from "./property-kit.js";
-import { advanceTo, stop, type TickBehaviour, type TickLog } from "./scenario.js";
+import { advanceTo, stop, type TickLog } from "./scenario.js";
 
 /** Short sleeps, and sleeps of a second or more (idle timers). */
 const delay = fc.oneof(fc.integer({ min: 50, max: 999 }), fc.integer({ min: 1000, max: 20_000 }));
@@ -61,7 +61,6 @@ interface Member {
   readonly log: TickLog;
   readonly mode: Mode;
   readonly initialDelay: number;
-  readonly script: readonly TickBehaviour[];
   /** When each run started, and the delay in effect from each time on. */
   readonly starts: number[];
   readonly delays: { at: number; ms: number }[];
@@ -86,7 +85,6 @@ export const independentTimers: Invariant = {
           log,
           mode: spec.mode,
           initialDelay: spec.initialDelay,
-          script: spec.script,
           starts: [],
           delays: [{ at: 0, ms: spec.delay }],
           calls: [0],

@@ -25,8 +25,6 @@ interface Heard {
   readonly argument: unknown;
   readonly hitCount: number;
   readonly lastResult: number | undefined;
-  /** The tick log's `seq` when it was heard: orders it among the ticks. */
-  readonly seq: number;
 }
 
 /** A call made on the observed timer at a generated time. */
@@ -86,7 +84,6 @@ export const observerEvents: Invariant = {
                     argument,
                     hitCount: timer.hitCount,
                     lastResult: timer.lastResult,
-                    seq: log.seq,
                   });
                 },
               ]),
