@@ -71,6 +71,8 @@ export type InvariantName =
   | "state-and-tostring"
   | "huge-durations"
   | "generator-sources"
+  | "source-results"
+  | "closing-timeout"
   | "every-decorator"
   | "bad-arguments"
   | "duration-strings"

@@ -63,6 +63,7 @@ import {
 } from "./invariants-schedule.js";
 import { settingsPerTimer } from "./invariants-settings.js";
 import { sharedInputs } from "./invariants-shared-inputs.js";
+import { closingTimeout, sourceResults } from "./invariants-sources.js";
 import { stateAndToString } from "./invariants-state.js";
 import { badArguments, generatorSources } from "./invariants-targets.js";
 import { lastTickAt } from "./invariants-values.js";
@@ -1232,9 +1233,11 @@ export const invariants: readonly Invariant[] = [
   cancelledTickInert,
   perTickSignal,
   generatorSources,
+  sourceResults,
   everyDecorator,
   generatorCloseOnCancel,
   failingCleanup,
+  closingTimeout,
   restartability,
   restartWhileSettling,
   errorDeliveryOrder,

@@ -55,6 +55,8 @@ vi.mock("@async-timer/core", async (importOriginal) => {
     target: Target<unknown>;
     /** Resolved when no tick is in flight. */
     idle: (() => void)[];
+    /** The last source's return(), as the source gave it. */
+    closing: unknown;
   }
 
   class FaultyTimer<T> extends core.Timer<T> {
@@ -89,6 +91,7 @@ vi.mock("@async-timer/core", async (importOriginal) => {
         logger: options.logger,
         target: target as Target<unknown>,
         idle: [],
+        closing: undefined,
       };
       try {
         super(
@@ -153,6 +156,10 @@ vi.mock("@async-timer/core", async (importOriginal) => {
       if (fault.current === "inside-deadlock" && track.inFlight > 0) {
         // Always waits for the tick in flight: from inside that tick, for ever.
         return cancelled.then(() => new Promise<void>((resolve) => track.idle.push(resolve)));
+      }
+      if (fault.current === "given-up-closing-awaited" && options?.timeout === undefined) {
+        // Every cancel() waits for the last source's cleanup, even one given up on.
+        return cancelled.then(() => track.closing as Promise<void>);
       }
       if (fault.current === "tick-after-cancel" && typeof track.target === "function") {
         const target = track.target;
@@ -555,7 +562,7 @@ vi.mock("@async-timer/core", async (importOriginal) => {
         if (fault.current === "restart-exhausted-source") {
           return endless(result, () => target(context) as never) as never;
         }
-        return wrapSource(result) as never;
+        return wrapSource(result, track) as never;
       }
       const settled = (ok: boolean, value: unknown) => {
         track.inFlight--;
@@ -635,8 +642,58 @@ vi.mock("@async-timer/core", async (importOriginal) => {
     };
   }
 
-  /** A generator source whose failing cleanup leaks or hangs, as the fault says. */
-  function wrapSource(source: Iterator<unknown> | AsyncIterator<unknown>): unknown {
+  /**
+   * A generator source broken as the fault says: a failing cleanup that leaks or hangs, a cleanup
+   * not waited for or waited for after giving up, a `done` result's value taken for a tick's, a
+   * `next()` that throws taken for the end.
+   */
+  function wrapSource(source: Iterator<unknown> | AsyncIterator<unknown>, track: Track): unknown {
+    if (fault.current === "closing-not-awaited" || fault.current === "given-up-closing-awaited") {
+      return {
+        next: (...args: [] | [undefined]) => source.next(...args),
+        return: () => {
+          const closed = source.return?.();
+          if (fault.current === "given-up-closing-awaited") {
+            track.closing = closed;
+            return closed;
+          }
+          Promise.resolve(closed).catch(() => {}); // not waited for
+          return { done: true, value: undefined };
+        },
+        [Symbol.asyncIterator]() {
+          return this;
+        },
+      };
+    }
+    if (fault.current === "done-value-delivered" || fault.current === "pull-error-ends-run") {
+      let finished = false;
+      const step = (result: IteratorResult<unknown>): IteratorResult<unknown> => {
+        if (fault.current !== "done-value-delivered" || !result.done || result.value === undefined)
+          return result;
+        finished = true; // the value as one more tick, then the end
+        return { done: false, value: result.value };
+      };
+      const next = (): unknown => {
+        if (finished) return { done: true, value: undefined };
+        let result: unknown;
+        try {
+          result = source.next();
+        } catch (error) {
+          if (fault.current === "pull-error-ends-run") return { done: true, value: undefined };
+          throw error;
+        }
+        return result instanceof Promise
+          ? result.then(step)
+          : step(result as IteratorResult<unknown>);
+      };
+      return {
+        next,
+        return: () => source.return?.(),
+        [Symbol.iterator]() {
+          return this;
+        },
+      };
+    }
     if (fault.current !== "cleanup-leak" && fault.current !== "cleanup-hang") return source;
     const close = (): unknown => {
       let closed: unknown;

@@ -107,6 +107,26 @@ export const classFaults = {
     { fault: "inside-deadlock", clause: "cancel() from inside the tick resolves" },
   ],
   "generator-sources": [{ fault: "restart-exhausted-source", clause: "running out ends the run" }],
+  "source-results": [
+    {
+      fault: "done-value-delivered",
+      clause: "a result's value, or what its promise or thenable resolves to, is the tick's value",
+    },
+    {
+      fault: "pull-error-ends-run",
+      clause: "a pull that throws, rejects or gives no result fails its tick with that error",
+    },
+  ],
+  "closing-timeout": [
+    {
+      fault: "closing-not-awaited",
+      clause: "before its timeout, cancel() resolves only once the finally block has run",
+    },
+    {
+      fault: "given-up-closing-awaited",
+      clause: "giving up is final: a later cancel() resolves at once",
+    },
+  ],
   "bad-arguments": [
     { fault: "lenient-set-delay", clause: "bad arguments throw at the call" },
     { fault: "wait-rejects", clause: "bad arguments throw at the call" },
