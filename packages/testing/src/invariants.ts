@@ -38,6 +38,7 @@ import {
   failingCleanup,
   restartWhileSettling,
 } from "./invariants-cancel.js";
+import { burstyConsumer, iterationErrors } from "./invariants-consumers.js";
 import { durationStrings } from "./invariants-durations.js";
 import { errorPolicies } from "./invariants-errors.js";
 import { everyDecorator } from "./invariants-every.js";
@@ -1214,9 +1215,11 @@ export const invariants: readonly Invariant[] = [
   eventLoopTurn,
   subscriptionCompleteness,
   boundedDropOldest,
+  burstyConsumer,
   dropOldestKeepsSentinel,
   latestValueFanout,
   iterationExit,
+  iterationErrors,
   waitSemantics,
   joinSemantics,
   lastTickAt,

@@ -57,6 +57,8 @@ vi.mock("@async-timer/core", async (importOriginal) => {
     idle: (() => void)[];
     /** The last source's return(), as the source gave it. */
     closing: unknown;
+    /** The errors the target failed with, in order. */
+    failed: unknown[];
   }
 
   class FaultyTimer<T> extends core.Timer<T> {
@@ -92,6 +94,7 @@ vi.mock("@async-timer/core", async (importOriginal) => {
         target: target as Target<unknown>,
         idle: [],
         closing: undefined,
+        failed: [],
       };
       try {
         super(
@@ -255,6 +258,28 @@ vi.mock("@async-timer/core", async (importOriginal) => {
 
     override [Symbol.asyncIterator](): AsyncIterator<T, undefined> & AsyncIterable<T> {
       const iterator = super[Symbol.asyncIterator]();
+      const failed = this.#track.failed;
+      const next = iterator.next.bind(iterator);
+      if (fault.current === "iterator-sees-continue-error") {
+        // A loop busy when a tick failed gets the error on its next next(), whatever the policy.
+        let seen = failed.length;
+        iterator.next = () => {
+          if (failed.length === seen) return next();
+          const error = failed[seen];
+          seen = failed.length;
+          return Promise.reject(error);
+        };
+      }
+      if (fault.current === "busy-iterator-misses-error") {
+        // A loop busy when the stopping error came just ends.
+        iterator.next = () => {
+          const before = failed.length;
+          return next().catch((error: unknown) => {
+            if (failed.length > before) throw error;
+            return { done: true, value: undefined };
+          });
+        };
+      }
       if (fault.current !== "iterator-ignores-return") return iterator;
       // return() answers done but leaves the iterator open.
       iterator.return = () => Promise.resolve({ done: true, value: undefined });
@@ -266,6 +291,18 @@ vi.mock("@async-timer/core", async (importOriginal) => {
       // return() answers done but leaves the subscription open, buffering.
       if (fault.current === "subscription-ignores-return") {
         feed.return = () => Promise.resolve({ done: true, value: undefined });
+      }
+      if (fault.current === "ring-grows-unwrapped") {
+        // Past its first size the queue gives two values swapped.
+        const next = feed.next.bind(feed);
+        const stash: ReturnType<typeof next>[] = [];
+        feed.next = () => {
+          const held = stash.pop();
+          if (held !== undefined) return held;
+          if (feed.qsize <= 8) return next();
+          stash.push(next());
+          return next();
+        };
       }
       return feed;
     }
@@ -414,6 +451,17 @@ vi.mock("@async-timer/core", async (importOriginal) => {
         onCancel(timer);
       };
     }
+    if (fault.current === "summary-twice" && options.logger !== undefined) {
+      // Each summary line of a repeated condition written twice.
+      const logger = options.logger;
+      broken.logger = {
+        ...logger,
+        warn: (line: string, ...rest: unknown[]) => {
+          logger.warn?.(line, ...rest);
+          if (/more in the last/.test(line)) logger.warn?.(line, ...rest);
+        },
+      };
+    }
     if (fault.current === "silent-abandon" && options.logger !== undefined) {
       const logger = options.logger;
       broken.logger = {
@@ -555,6 +603,7 @@ vi.mock("@async-timer/core", async (importOriginal) => {
         });
       } catch (error) {
         track.inFlight--;
+        track.failed.push(error);
         throw error;
       }
       if (isIterator(result)) {
@@ -566,6 +615,7 @@ vi.mock("@async-timer/core", async (importOriginal) => {
       }
       const settled = (ok: boolean, value: unknown) => {
         track.inFlight--;
+        if (!ok) track.failed.push(value);
         if (track.inFlight === 0) for (const resolve of track.idle.splice(0)) resolve();
         if (fault.current !== "late-abort") forwarding.abort();
         if (ok) track.lastSuccessStartedAt = startedAt;

@@ -164,6 +164,26 @@ export const classFaults = {
     { fault: "no-stopping", clause: "state and toString() say what the timer is doing" },
     { fault: "nameless-to-string", clause: "state and toString() say what the timer is doing" },
   ],
+  "iteration-errors": [
+    {
+      fault: "iterator-sees-continue-error",
+      clause: "policy continue: no loop sees the error; each goes on and ends with the timer",
+    },
+    {
+      fault: "busy-iterator-misses-error",
+      clause: "policy stop: a loop over the timer throws the error, a busy one on its next next()",
+    },
+  ],
+  "bursty-consumer": [
+    {
+      fault: "ring-grows-unwrapped",
+      clause: "each burst gives exactly the oldest values still held, in order",
+    },
+    {
+      fault: "summary-twice",
+      clause: "one line when the drops start, at most one summary line per 10 s",
+    },
+  ],
   "iteration-exit": [
     {
       fault: "iterator-ignores-return",
