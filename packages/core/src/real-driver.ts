@@ -134,30 +134,54 @@ function armAt(wake: RealWake, at: number, callback: () => void, unref: boolean)
 
 // ─── The cold queue: long sleeps share one handle ───────────────────────────────────────────
 
-/** A long sleep waiting in the cold queue. */
+/**
+ * What waits in the cold queue. The waiting object carries its own links (a Timer is its own
+ * entry), so arming allocates nothing and taking it out is an unlink.
+ */
 export interface ColdEntry {
-  readonly at: number;
-  /** What `due` is called with; dropped when the entry is cleared, so nothing is kept alive. */
-  arg: unknown;
-  /** 0 while it waits; -1 once fired or cleared. */
-  index: number;
+  /** When it is due, in monotonic milliseconds. */
+  coldAt: number;
+  coldNext: ColdEntry | undefined;
+  coldPrev: ColdEntry | undefined;
+  /** The list it waits in; undefined while it does not wait. */
+  coldList: ColdList | undefined;
 }
 
 /**
- * Idle timers (sleeping {@link LONG_SLEEP} or more) wait here, in a binary heap ordered by due
- * time, under one `setTimeout` for the earliest: an idle timer costs one small entry instead of
- * a runtime timer handle. One queue per `setTimeout` function (timers armed under fake timers
- * stay on the fake clock, the others on the real one), and per ref'd or unref'd: an `unref`
- * timer's queue never keeps a process alive.
- *
- * Taking an entry out costs O(1): it is marked and left where it is (its timer let go), and the
- * marked ones are swept when they reach the top, or all at once when they outnumber the rest —
- * a service cancelling thousands of timers at shutdown does no heap work per timer.
+ * The entries of one sleep length in whole milliseconds, in the order they were armed. Armed on
+ * a clock that never goes back, they are in due order to within the millisecond the runtime's
+ * own timers round to — the design of Node's timer lists.
+ */
+class ColdList {
+  head: ColdEntry | undefined = undefined;
+  tail: ColdEntry | undefined = undefined;
+  /** The head's due time when the list took its place in the heap: never later than the head's. */
+  expiry: number;
+
+  constructor(
+    readonly queue: ColdQueue,
+    readonly ms: number,
+    expiry: number,
+  ) {
+    this.expiry = expiry;
+  }
+}
+
+/**
+ * Idle timers (sleeping {@link LONG_SLEEP} or more) wait here under one `setTimeout` for the
+ * earliest: an idle timer costs a few fields of its own instead of a runtime timer handle. Entries
+ * of one sleep length share a list (appended when armed, unlinked when cleared: O(1) both), and
+ * the lists wait in a binary heap by due time — as many as there are distinct sleep lengths. One
+ * queue per `setTimeout` function (timers armed under fake timers stay on the fake clock, the
+ * others on the real one), and per ref'd or unref'd: an `unref` timer's queue never keeps a
+ * process alive, and an empty queue keeps no handle at all.
  */
 class ColdQueue {
-  heap: ColdEntry[] = [];
-  /** Entries in the heap that were cleared but not swept yet. */
-  dead = 0;
+  /** Lists by sleep length; each one is also in `heap` (an emptied one until it reaches the top). */
+  readonly lists = new Map<number, ColdList>();
+  readonly heap: ColdList[] = [];
+  /** Entries waiting. */
+  size = 0;
   readonly wake = new RealWake();
   /** The due time the handle is armed for; Infinity when disarmed. */
   armedAt = Number.POSITIVE_INFINITY;
@@ -165,7 +189,7 @@ class ColdQueue {
   constructor(
     readonly setTimeout: SetTimeout,
     readonly unref: boolean,
-    readonly due: (arg: any) => void,
+    readonly due: (entry: any) => void,
   ) {}
 
   readonly fire = (): void => {
@@ -173,84 +197,79 @@ class ColdQueue {
     this.wake.handle = undefined; // fired: nothing to clear
     // Due within the millisecond, as the runtime's own timers are.
     const due = globalThis.performance.now() + 1;
-    const fired: unknown[] = [];
-    for (let first = this.top(); first !== undefined && first.at <= due; first = this.top()) {
-      this.pop();
-      first.index = -1;
-      fired.push(first.arg);
-      first.arg = undefined;
+    const fired: ColdEntry[] = [];
+    const heap = this.heap;
+    while (heap.length > 0 && (heap[0] as ColdList).expiry <= due) {
+      const list = this.pop();
+      for (let entry = list.head; entry !== undefined && entry.coldAt <= due; entry = list.head) {
+        this.unlink(entry);
+        fired.push(entry);
+      }
+      if (list.head === undefined) this.lists.delete(list.ms);
+      else {
+        list.expiry = list.head.coldAt;
+        this.push(list);
+      }
     }
     this.schedule();
-    for (const arg of fired) this.due(arg);
+    for (const entry of fired) this.due(entry);
   };
 
-  /** The earliest live entry, sweeping cleared ones off the top. */
-  top(): ColdEntry | undefined {
-    const heap = this.heap;
-    while (heap.length > 0 && (heap[0] as ColdEntry).index < 0) {
-      this.pop();
-      this.dead--;
+  add(entry: ColdEntry, at: number, ms: number): void {
+    let list = this.lists.get(ms);
+    if (list === undefined) {
+      list = new ColdList(this, ms, at);
+      this.lists.set(ms, list);
+      this.push(list);
     }
-    return heap[0];
+    const tail = list.tail;
+    entry.coldAt = at;
+    entry.coldList = list;
+    entry.coldPrev = tail;
+    entry.coldNext = undefined;
+    if (tail === undefined) list.head = entry;
+    else tail.coldNext = entry;
+    list.tail = entry;
+    this.size++;
+    // Every list's expiry is at or after the armed time, so only a new list can come first.
+    if (at < this.armedAt) this.schedule();
   }
 
-  add(entry: ColdEntry): void {
-    entry.index = 0;
-    this.heap.push(entry);
-    this.up(this.heap.length - 1);
-    this.schedule();
-  }
-
-  /** Takes `entry` out: marked now, swept later. */
+  /** Takes `entry` out; a list it empties stays until it reaches the top of the heap. */
   clear(entry: ColdEntry): void {
-    entry.index = -1;
-    entry.arg = undefined;
-    const heap = this.heap;
-    if (++this.dead >= heap.length) {
-      this.heap = [];
-      this.dead = 0;
-    } else if (this.dead > 64 && this.dead * 2 > heap.length) {
-      // Mostly cleared: keep the live ones and rebuild the heap from them.
-      this.heap = heap.filter((live) => live.index >= 0);
-      this.dead = 0;
-      for (let i = this.heap.length >> 1; i >= 0; i--) this.down(i);
-    }
-    this.schedule();
+    this.unlink(entry);
+    if (this.size === 0) this.schedule();
   }
 
-  pop(): void {
-    const heap = this.heap;
-    const last = heap.pop() as ColdEntry;
-    if (heap.length > 0) {
-      heap[0] = last;
-      this.down(0);
-    }
+  unlink(entry: ColdEntry): void {
+    const list = entry.coldList as ColdList;
+    const { coldPrev: prev, coldNext: next } = entry;
+    if (prev === undefined) list.head = next;
+    else prev.coldNext = next;
+    if (next === undefined) list.tail = prev;
+    else next.coldPrev = prev;
+    entry.coldList = entry.coldPrev = entry.coldNext = undefined;
+    this.size--;
   }
 
   /**
-   * Arms the handle when the earliest entry is due before it would fire. A handle armed for an
+   * Arms the handle when the earliest list is due before it would fire. A handle armed for an
    * entry that has gone since is left to fire early (it finds nothing due and re-arms): taking
    * a timer out must not cost a new runtime timer. An empty queue keeps no handle.
    */
   schedule(): void {
     const wake = this.wake;
-    if (this.heap.length === this.dead) {
+    if (this.size === 0) {
       clearWake(wake);
       this.armedAt = Number.POSITIVE_INFINITY;
-      this.heap = [];
-      this.dead = 0;
-      // An empty queue is forgotten: one per fake clock a test suite installs would add up.
-      queues.splice(queues.indexOf(this), 1);
-      if (lastQueue === this) lastQueue = undefined;
+      this.lists.clear();
+      this.heap.length = 0;
       return;
     }
-    const first = this.heap[0] as ColdEntry;
-    if (first.at >= this.armedAt) return;
-    this.armedAt = first.at;
-    const ms = Math.min(
-      MAX_TIMEOUT,
-      Math.max(0, Math.ceil(first.at - globalThis.performance.now())),
-    );
+    const first = (this.heap[0] as ColdList).expiry;
+    if (first >= this.armedAt) return;
+    this.armedAt = first;
+    const ms = Math.min(MAX_TIMEOUT, Math.max(0, Math.ceil(first - globalThis.performance.now())));
     // Armed through the queue's own setTimeout, outside whichever async context is current:
     // the handle outlives the code that happens to arm it.
     clearWake(wake);
@@ -261,35 +280,39 @@ class ColdQueue {
     wake.clearWith = globalThis.clearTimeout as ClearTimeout;
   }
 
-  up(index: number): void {
+  push(list: ColdList): void {
     const heap = this.heap;
-    const entry = heap[index] as ColdEntry;
+    let index = heap.length;
     while (index > 0) {
       const parent = (index - 1) >> 1;
-      const above = heap[parent] as ColdEntry;
-      if (above.at <= entry.at) break;
+      const above = heap[parent] as ColdList;
+      if (above.expiry <= list.expiry) break;
       heap[index] = above;
       index = parent;
     }
-    heap[index] = entry;
+    heap[index] = list;
   }
 
-  down(index: number): void {
+  pop(): ColdList {
     const heap = this.heap;
-    const entry = heap[index] as ColdEntry;
+    const top = heap[0] as ColdList;
+    const last = heap.pop() as ColdList;
     const size = heap.length;
+    if (size === 0) return top;
+    let index = 0;
     for (;;) {
       let child = 2 * index + 1;
       if (child >= size) break;
       const right = child + 1;
-      if (right < size && (heap[right] as ColdEntry).at < (heap[child] as ColdEntry).at)
+      if (right < size && (heap[right] as ColdList).expiry < (heap[child] as ColdList).expiry)
         child = right;
-      const below = heap[child] as ColdEntry;
-      if (below.at >= entry.at) break;
+      const below = heap[child] as ColdList;
+      if (below.expiry >= last.expiry) break;
       heap[index] = below;
       index = child;
     }
-    heap[index] = entry;
+    heap[index] = last;
+    return top;
   }
 }
 
@@ -304,15 +327,16 @@ let lastQueue: ColdQueue | undefined;
 const queues: ColdQueue[] = [];
 
 /**
- * Queues `due(arg)` for monotonic time `at` in the cold queue of the current `setTimeout`.
- * Returns the entry, for {@link coldClear}.
+ * Queues `due(entry)` for monotonic time `at`, `ms` from now, in the cold queue of the current
+ * `setTimeout`. Take it out with {@link coldClear}.
  */
 export function coldArm(
+  entry: ColdEntry,
   at: number,
-  due: (arg: any) => void,
-  arg: unknown,
+  ms: number,
+  due: (entry: any) => void,
   unref: boolean,
-): ColdEntry {
+): void {
   const setTimeout = setTimeoutNow();
   let queue = lastQueue;
   if (
@@ -322,21 +346,23 @@ export function coldArm(
     queue.due !== due
   ) {
     queue = queues.find((q) => q.setTimeout === setTimeout && q.unref === unref && q.due === due);
+    if (queue === undefined) {
+      // Empty queues are forgotten here, when another is made: one per fake clock a test suite
+      // installs would add up, while the one in use is kept through its idle moments.
+      for (let i = queues.length - 1; i >= 0; i--)
+        if ((queues[i] as ColdQueue).size === 0) queues.splice(i, 1);
+      queue = new ColdQueue(setTimeout, unref, due);
+      queues.push(queue);
+    }
     lastQueue = queue;
   }
-  if (queue === undefined || (queue.heap.length === 0 && !queues.includes(queue))) {
-    queue = new ColdQueue(setTimeout, unref, due);
-    queues.push(queue);
-    lastQueue = queue;
-  }
-  const entry: ColdEntry & { queue: ColdQueue } = { at, arg, index: -1, queue };
-  queue.add(entry);
-  return entry;
+  queue.add(entry, at, ms);
 }
 
 /** Takes `entry` out of its cold queue, if it is still waiting. */
 export function coldClear(entry: ColdEntry): void {
-  if (entry.index >= 0) (entry as ColdEntry & { queue: ColdQueue }).queue.clear(entry);
+  const list = entry.coldList;
+  if (list !== undefined) list.queue.clear(entry);
 }
 
 // ─── Clocks ──────────────────────────────────────────────────────────────────────────────────

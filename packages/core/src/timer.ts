@@ -198,7 +198,7 @@ export class Timer<T = unknown> extends Machine implements AsyncIterable<T>, Asy
   // caller reads a value: that keeps Timer<number> assignable to Timer<unknown>.
   readonly #fn: ((context: TickContext) => unknown) | undefined;
   readonly #driver: Driver;
-  /** The pending wake other than a busy timer's own handle: a Soon, a cold entry, a driver's. */
+  /** The pending wake other than a busy timer's own handle: a Soon, the timer itself (waiting in the cold queue), a driver's. */
   #wake: unknown = undefined;
   /** What a busy timer reuses tick after tick; dropped when it goes idle. */
   #kit: Tick | undefined = undefined;
@@ -213,6 +213,16 @@ export class Timer<T = unknown> extends Machine implements AsyncIterable<T>, Asy
   #busy = false;
   /** fixed_rate: the account of skipped slots while they are being logged (see `#skipped`). */
   #skips: Repeated | undefined = undefined;
+  // An idle timer waits in the real driver's cold queue as its own entry (see `coldArm`), so a
+  // long sleep allocates nothing: its links are these fields, and `#wake` is the timer itself.
+  /** @internal */
+  protected coldAt = 0;
+  /** @internal */
+  protected coldNext: ColdEntry | undefined;
+  /** @internal */
+  protected coldPrev: ColdEntry | undefined;
+  /** @internal */
+  protected coldList: ColdEntry["coldList"];
 
   /**
    * @param delay - Seconds between ticks (see the schedules above), or a string like `"5s"`.
@@ -683,7 +693,8 @@ export class Timer<T = unknown> extends Machine implements AsyncIterable<T>, Asy
       return;
     }
     this.#idle();
-    this.#wake = coldArm(at, Timer.#fireOf, this, this.cfg.unref);
+    coldArm(this as unknown as ColdEntry, at, ms, Timer.#fireOf, this.cfg.unref);
+    this.#wake = this;
   }
 
   /** Arms the busy timer's own handle (made, if it must be, in the current scope). */

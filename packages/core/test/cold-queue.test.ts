@@ -116,11 +116,44 @@ describe("idle timers on the real driver", () => {
     await unrefd.cancel();
   });
 
-  it("cancelled by the thousand, sweep their entries without keeping the timers", async () => {
+  it("of one length fire in the order armed, among other lengths by due time, cancelled or not", async () => {
+    const fake = fakeTimers();
+    const fired: string[] = [];
+    const named = (name: string, delay: number) =>
+      new Timer(delay, () => fired.push(`${name}@${performance.now()}`), {
+        initialDelay: delay,
+      }).start();
+    const a = named("a", 30); // due 31 000
+    await fake.fire(1500);
+    const b = named("b", 30); // due 31 500, cancelled below: out of its list's middle
+    const c = named("c", 45); // due 46 500
+    await fake.fire(2000);
+    const d = named("d", 30); // due 32 000
+    await b.cancel();
+    await fake.fire(50_000);
+    expect(fired).toEqual(["a@31000", "d@32000", "c@46500"]);
+    // Each re-armed from its own tick, into the same lists, and keeps its schedule.
+    await fake.fire(62_000);
+    expect(fired.slice(3)).toEqual(["a@61000", "d@62000"]);
+    await Promise.all([a, c, d].map((timer) => timer.cancel()));
+    expect(fake.pending()).toHaveLength(0);
+    // The queue, emptied, takes new timers of a length it has seen before.
+    const e = named("e", 30);
+    await fake.fire(100_000);
+    expect(fired.slice(5)).toEqual(["e@92000"]);
+    await e.cancel();
+  });
+
+  it("cancelled by the thousand, in any order, leave the others on time", async () => {
     const fake = fakeTimers();
     const keep = idle(7200).start();
-    const gone = Array.from({ length: 1000 }, () => idle(3600).start());
-    await Promise.all(gone.map((timer) => timer.cancel()));
+    const gone = Array.from({ length: 1000 }, (_, i) => idle(3600 + (i % 7)).start());
+    // Every other one, then the rest backwards: out of the lists' middles and ends.
+    const order = [
+      ...gone.filter((_, i) => i % 2 === 0),
+      ...gone.filter((_, i) => i % 2).reverse(),
+    ];
+    await Promise.all(order.map((timer) => timer.cancel()));
     expect(fake.pending()).toHaveLength(1);
     await fake.fire(1000 + 7_200_000);
     expect(keep.hitCount).toBe(1);
