@@ -161,6 +161,43 @@ describe("idle timers on the real driver", () => {
   });
 });
 
+describe("start() and cancel() raised from their own callbacks", () => {
+  it("an observer that cancels at start leaves nothing armed; an onCancel that restarts, one wake", async () => {
+    const fake = fakeTimers();
+    const seen: string[] = [];
+    const quitter = idle(60);
+    quitter.observe({
+      started: () => {
+        seen.push("started");
+        void quitter.cancel();
+      },
+      ended: (reason) => seen.push(`ended ${reason}`),
+    });
+    quitter.start();
+    expect(seen).toEqual(["started", "ended cancel"]);
+    expect(quitter.isRunning()).toBe(false);
+    expect(fake.pending()).toHaveLength(0);
+
+    let restarts = 0;
+    const phoenix: Timer<number> = new Timer(60, () => 1, {
+      initialDelay: 30,
+      onCancel: () => {
+        if (restarts++ === 0) phoenix.start();
+      },
+    }).start();
+    await fake.fire(20_000);
+    await phoenix.cancel();
+    expect(phoenix.isRunning()).toBe(true);
+    expect(fake.pending()).toHaveLength(1); // the new run's wake only
+    await fake.fire(49_999);
+    expect(phoenix.hitCount).toBe(0);
+    await fake.fire(50_000); // 30 s after the restart, not after the first start
+    expect(phoenix.hitCount).toBe(1);
+    await phoenix.cancel();
+    expect(fake.pending()).toHaveLength(0);
+  });
+});
+
 describe("busy timers on the real driver", () => {
   it("re-arm one handle tick after tick, and re-aim it (not replace it) when the delay changes", async () => {
     const fake = fakeTimers();
