@@ -145,7 +145,7 @@ function read(timer: Timer<number>, member: string): unknown {
 export const failedState: Invariant = {
   name: "failed-state",
   description:
-    'After a failing tick stops the timer (no onError, or onError answering "stop"): state is "failed", lastError is the tick\'s error, toString() shows "failed: <message>", and join(), wait({ hits }) and trigger() reject with that error (or a TimerStateError whose cause it is), and iteration throws it — until the next start(), after which state is no longer "failed".',
+    'After a failing tick stops the timer (no onError, or onError answering "stop"): state is "failed", lastError is the tick\'s error, toString() shows "failed: <message>", and join(), wait({ hits }), wait() with no condition and trigger() reject with that error (or a TimerStateError whose cause it is), and iteration throws it — until the next start(), after which state is no longer "failed".',
   doesNotCheck:
     'The other values of state; onError: "continue" given as a string; what lastError holds after a restart.',
   property: (make) =>
@@ -199,6 +199,7 @@ export const failedState: Invariant = {
         const calls: [string, () => Promise<unknown>][] = [
           ["join()", () => timer.join()],
           ["wait({ hits: 1 })", () => timer.wait({ hits: 1 })],
+          ["wait()", () => timer.wait()],
           ["trigger()", () => timer.trigger()],
           [
             "iteration",

@@ -602,8 +602,9 @@ const latestValueFanout: Invariant = {
 const waitSemantics: Invariant = {
   name: "wait-semantics",
   description:
-    "wait({ hits, timeout }) resolves with the value of the tick that reached the count (undefined at once if already met), rejects with a failing tick's error, with TimerTimeoutError at the deadline, or with TimerCancelledError when the timer stops first.",
-  doesNotCheck: "wait() without a condition, and wait({ hitCount }) (only hits).",
+    "wait({ hits, timeout }) and wait({ hitCount, timeout }) resolve with the value of the tick that reached the count (undefined at once if already met; hitCount wins when both are given), reject with a failing tick's error, with TimerTimeoutError at the deadline, or with TimerCancelledError when the timer stops first; wait() with no condition never sees a failure (under policy continue) nor rejects on a cancel: it resolves with the last value when the timer stops, or at its timeout if that comes first — and at once on a timer that is not running.",
+  doesNotCheck:
+    "Failures under policy stop (error-delivery-order, iteration-errors); waits made inside onError.",
   property: (make) =>
     onHarness(
       make,
@@ -614,6 +615,7 @@ const waitSemantics: Invariant = {
           fc.record({
             at: fc.integer({ min: 0, max: 6000 }),
             hits: fc.integer({ min: 0, max: 3 }),
+            form: fc.constantFrom("hits", "hitCount", "both", "none"),
             timeout: fc.option(fc.integer({ min: 0, max: 4000 }), { nil: undefined }),
           }),
           { minLength: 1, maxLength: 5 },
@@ -625,45 +627,80 @@ const waitSemantics: Invariant = {
         const calls: {
           at: number;
           mark: number;
-          target: number;
+          target: number | undefined;
           timeout: number | undefined;
           outcome?: string;
         }[] = [];
+        const settled = (record: { outcome?: string }, promise: Promise<unknown>) =>
+          promise.then(
+            (value) => {
+              record.outcome = value === undefined ? "met" : `value ${value}`;
+            },
+            (error: unknown) => {
+              record.outcome =
+                error instanceof ScriptedError
+                  ? `error ${error.tick}`
+                  : error instanceof TimerTimeoutError
+                    ? "timeout"
+                    : error instanceof TimerCancelledError
+                      ? "cancelled"
+                      : describeValue(error);
+            },
+          );
         for (const call of [...waits].sort((a, b) => a.at - b.at)) {
           await advanceTo(harness, call.at);
+          const target = call.form === "none" ? undefined : timer.hitCount + call.hits;
           const record: (typeof calls)[number] = {
             at: harness.now(),
             mark: log.seq,
-            target: timer.hitCount + call.hits,
+            target,
             timeout: call.timeout,
           };
           calls.push(record);
-          timer
-            .wait({
-              hits: call.hits,
-              ...(call.timeout === undefined ? {} : { timeout: `${call.timeout}ms` }),
-            })
-            .then(
-              (value) => {
-                record.outcome = value === undefined ? "met" : `value ${value}`;
-              },
-              (error: unknown) => {
-                record.outcome =
-                  error instanceof ScriptedError
-                    ? `error ${error.tick}`
-                    : error instanceof TimerTimeoutError
-                      ? "timeout"
-                      : error instanceof TimerCancelledError
-                        ? "cancelled"
-                        : describeValue(error);
-              },
-            );
+          const timeout =
+            call.timeout === undefined ? {} : { timeout: `${call.timeout}ms` as const };
+          const condition =
+            call.form === "hits"
+              ? { hits: call.hits }
+              : call.form === "hitCount"
+                ? { hitCount: target }
+                : call.form === "both"
+                  ? { hitCount: target, hits: call.hits + 2 } // hitCount wins
+                  : {};
+          void settled(record, timer.wait({ ...condition, ...timeout }));
         }
         const stopAt = 9000;
         await advanceTo(harness, stopAt);
+        const stopMark = log.seq;
         await stop(harness, timer);
         await harness.settle();
+        /** The value a wait() with no condition may resolve with at `at` (ms): the last one by then. */
+        const lastBy = (at: number, mark: number) => {
+          const outcomes = new Set<string>();
+          const ended = log.values.filter((tick) => (tick.endSeq as number) <= mark);
+          const before = ended.filter((tick) => (tick.end as number) < at - harness.resolution);
+          const last = before.at(-1);
+          outcomes.add(last === undefined ? "met" : `value ${last.n}`);
+          for (const tick of ended) {
+            const end = tick.end as number;
+            if (end >= at - harness.resolution - 1e-6 && end <= at + harness.resolution + 1e-6)
+              outcomes.add(`value ${tick.n}`);
+          }
+          return [...outcomes];
+        };
         for (const call of calls) {
+          if (call.target === undefined) {
+            const at = Math.min(call.at + (call.timeout ?? Number.POSITIVE_INFINITY), stopAt);
+            const expected =
+              at < stopAt ? lastBy(at, log.seq) : lastBy(Number.POSITIVE_INFINITY, stopMark);
+            check(
+              expected.includes(call.outcome as string),
+              () =>
+                `wait(${call.timeout === undefined ? "" : `{ timeout: "${call.timeout}ms" }`}) at ${call.at}, with no condition: got ${call.outcome}, expected ${expected.join(" or ")}`,
+              "wait() with no condition resolves with the last value when the timer stops or at its timeout",
+            );
+            continue;
+          }
           if (call.target <= countBefore(log, call.mark)) {
             check(
               call.outcome === "met",
@@ -692,6 +729,20 @@ const waitSemantics: Invariant = {
               `wait at ${call.at} for hitCount ${call.target}: got ${call.outcome}, expected ${expected.join(" or ")}`,
           );
         }
+        // On a timer that is not running: a condition rejects, no condition resolves at once.
+        const idle: { outcome?: string } = {};
+        const counted: { outcome?: string } = {};
+        void settled(idle, timer.wait());
+        void settled(counted, timer.wait({ hits: 1 }));
+        await harness.settle();
+        const last = timer.lastResult;
+        check(
+          idle.outcome === (last === undefined ? "met" : `value ${last}`) &&
+            counted.outcome === "cancelled",
+          () =>
+            `on a stopped timer wait() gave ${idle.outcome} and wait({ hits: 1 }) ${counted.outcome} (the last value was ${last})`,
+          "wait() with no condition resolves with the last value when the timer stops or at its timeout",
+        );
       },
     ),
 };

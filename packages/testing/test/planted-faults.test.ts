@@ -178,6 +178,17 @@ vi.mock("@async-timer/core", async (importOriginal) => {
     }
 
     override wait(options?: WaitOptions): Promise<T | undefined> {
+      if (
+        fault.current === "unconditional-wait-rejects" &&
+        options?.hits === undefined &&
+        options?.hitCount === undefined
+      ) {
+        // A wait() with no condition treats the end of the run as a failure.
+        return super.wait(options).then((value) => {
+          if (this.isRunning()) return value;
+          throw new core.TimerCancelledError("the timer stopped");
+        });
+      }
       if (fault.current !== "wait-rejects") return super.wait(options);
       try {
         return super.wait(options);
@@ -291,6 +302,17 @@ vi.mock("@async-timer/core", async (importOriginal) => {
       // return() answers done but leaves the subscription open, buffering.
       if (fault.current === "subscription-ignores-return") {
         feed.return = () => Promise.resolve({ done: true, value: undefined });
+      }
+      if (fault.current === "close-keeps-buffer") {
+        // close() unsubscribes but what was buffered can still be read.
+        const close = feed.close.bind(feed);
+        const next = feed.next.bind(feed);
+        const kept: ReturnType<typeof next>[] = [];
+        feed.close = () => {
+          while (feed.qsize > 0) kept.push(next());
+          close();
+        };
+        feed.next = () => kept.shift() ?? next();
       }
       if (fault.current === "ring-grows-unwrapped") {
         // Past its first size the queue gives two values swapped.

@@ -180,6 +180,10 @@ export const classFaults = {
       clause: "each burst gives exactly the oldest values still held, in order",
     },
     {
+      fault: "close-keeps-buffer",
+      clause: "close() discards the buffer and ends the subscription at once",
+    },
+    {
       fault: "summary-twice",
       clause: "one line when the drops start, at most one summary line per 10 s",
     },
@@ -233,6 +237,13 @@ export const classFaults = {
     { fault: "chained-tick", clause: "the event loop gets a turn between two ticks" },
   ],
   "failed-state": [{ fault: "forgets-failure", clause: 'state is "failed"' }],
+  "wait-semantics": [
+    {
+      fault: "unconditional-wait-rejects",
+      clause:
+        "wait() with no condition resolves with the last value when the timer stops or at its timeout",
+    },
+  ],
   "huge-durations": [
     {
       fault: "dropped-far-wake",
