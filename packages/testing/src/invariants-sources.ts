@@ -54,7 +54,7 @@ async function* closingGenerator(
 export const closingTimeout: Invariant = {
   name: "closing-timeout",
   description:
-    "cancel({ timeout }) of a timer whose generator's finally takes a while or never ends resolves within its timeout; before it, only with the finally block run to its end; when it gives up (on the cleanup, or on a pull still in flight) it logs that at warn level with the timer's name; and giving up is final: another cancel() resolves at once, also later, and after a restart the new run's cancel() waits for its own generator's cleanup and not for the one given up on.",
+    "cancel({ timeout }) of a timer whose generator's finally takes a while or never ends resolves within its timeout; before it, only with the finally block run to its end; when it gives up (on the cleanup, or on a pull still in flight) it logs that at warn level with the timer's name; and giving up is final: another cancel() resolves at once, also later, and after a restart the new run's cancel() waits for its own generator's cleanup and not for the one given up on. Restarted at once after a cancel() nobody awaited, so that two runs' cleanups overlap, each cancel() resolves only once the finally blocks of its run and of the runs before it have run.",
   doesNotCheck:
     "A later cancel() or restart after giving up on a pull still in flight, once that pull has settled and its cleanup begun (core closes the source then, and waits for it); cleanups that throw (failing-cleanup); generator objects given directly (they cannot restart).",
   property: (make) =>
@@ -73,14 +73,27 @@ export const closingTimeout: Invariant = {
           }),
           { nil: undefined },
         ),
+        // Instead: cancel() without awaiting it and start() again at once, so that two runs'
+        // cleanups overlap; cancel() again `at` later and `later` after that.
+        fc.option(
+          fc.record({
+            at: fc.integer({ min: 0, max: 2000 }),
+            cleanup: fc.integer({ min: 0, max: 1500 }),
+            later: fc.integer({ min: 0, max: 1500 }),
+          }),
+          { nil: undefined },
+        ),
       ],
-      async (harness, spec, pull, cleanup, cancelAt, timeout, restart) => {
+      async (harness, spec, pull, cleanup, cancelAt, timeout, restart, overlap) => {
         const name = "closing";
         const warnings: { at: number; line: string }[] = [];
         // Each run's generator (if its first tick came), and how long its cleanup takes.
         const runs: (Closing | undefined)[] = [];
         let run = 0;
-        const cleanups = [cleanup, restart?.cleanup ?? 0];
+        const cleanups =
+          overlap === undefined
+            ? [cleanup, restart?.cleanup ?? 0]
+            : [cleanup === "never" ? 2500 : cleanup, overlap.cleanup];
         const timer = new Timer(
           `${spec.delay}ms`,
           () => {
@@ -95,6 +108,52 @@ export const closingTimeout: Invariant = {
         );
         timer.start();
         await advanceTo(harness, cancelAt);
+        if (overlap !== undefined) {
+          // Each cancel() waits for the cleanups of its run and of the runs before it.
+          const cancels: { calledAt: number; run: number; at?: number; open?: string }[] = [];
+          const done: Promise<void>[] = [];
+          const cancel = () => {
+            const record: (typeof cancels)[number] = { calledAt: harness.now(), run };
+            cancels.push(record);
+            done.push(
+              timer.cancel().then(() => {
+                record.at = harness.now();
+                const open = runs
+                  .slice(0, record.run + 1)
+                  .map((r, i) =>
+                    r === undefined
+                      ? ""
+                      : r.pulling
+                        ? `run ${i + 1}'s pull`
+                        : r.ended === undefined
+                          ? `run ${i + 1}'s finally`
+                          : "",
+                  )
+                  .filter((what) => what !== "");
+                record.open = open.join(", ");
+              }),
+            );
+          };
+          cancel();
+          run = 1;
+          timer.start();
+          await advanceTo(harness, harness.now() + overlap.at);
+          cancel();
+          await harness.advance(overlap.later);
+          cancel();
+          const resolved = await drive(harness, Promise.all(done));
+          for (const { calledAt, run: of, at, open } of cancels) {
+            check(
+              resolved && at !== undefined && open === "",
+              () =>
+                at === undefined
+                  ? `a cancel() called at ${calledAt} never resolved`
+                  : `a cancel() called at ${calledAt} (run ${of + 1}) resolved at ${at} with ${open} still running`,
+              "cancel() resolves only once the finally blocks of its run and the runs before it have run",
+            );
+          }
+          return;
+        }
         const calledAt = harness.now();
         const deadline = calledAt + timeout;
         let seen: { at: number; pulling: boolean; ended: boolean } | undefined;
