@@ -253,9 +253,10 @@ class ColdQueue {
   }
 
   /**
-   * Arms the handle when the earliest list is due before it would fire. A handle armed for an
-   * entry that has gone since is left to fire early (it finds nothing due and re-arms): taking
-   * a timer out must not cost a new runtime timer. An empty queue keeps no handle.
+   * Arms the handle for the earliest list: called when the queue fired, when a new list comes
+   * before the armed time, and when the last entry goes (an empty queue keeps no handle). A
+   * handle armed for an entry that has gone since is left to fire early (it finds nothing due
+   * and re-arms): taking a timer out must not cost a new runtime timer.
    */
   schedule(): void {
     const wake = this.wake;
@@ -267,7 +268,6 @@ class ColdQueue {
       return;
     }
     const first = (this.heap[0] as ColdList).expiry;
-    if (first >= this.armedAt) return;
     this.armedAt = first;
     const ms = Math.min(MAX_TIMEOUT, Math.max(0, Math.ceil(first - globalThis.performance.now())));
     // Armed through the queue's own setTimeout, outside whichever async context is current:
