@@ -57,7 +57,7 @@ async function loop(harness: TimeHarness, feed: AsyncIterable<number>, into: Loo
 export const iterationErrors: Invariant = {
   name: "iteration-errors",
   description:
-    'When a tick fails under policy stop, every loop over the timer (or over the iterator it gives) throws that error — one waiting at once, one busy with a value on its next next() — after the values it got, each subscription gets its buffer then the error, and wait() with or without a condition, and a trigger() made while that tick ran, reject with it; under policy continue (an onError answering "continue", or the string), no loop over the timer or a subscription sees the error: each goes on with the next values and ends when the timer stops, a wait() with no condition resolves with the last value, a conditional wait() rejects with the error, and a trigger() made while the failing tick ran, or a join() made inside onError, gets the tick after it. In either, a loop always waiting gets every value before the end.',
+    'When a tick fails under policy stop, every loop over the timer (or over the iterator it gives) throws that error — one waiting at once, one busy with a value on its next next() — after the values it got, each subscription gets its buffer then the error, and wait() with or without a condition, and a trigger() made while that tick ran, reject with it; under policy continue (an onError answering "continue", or the string), no loop over the timer or a subscription sees the error: each goes on with the next values and ends when the timer stops, a wait() with no condition resolves with the last value, a conditional wait() rejects with the error, a trigger() made while the failing tick ran, or a join() made inside onError, gets the tick after it, and once cancelled the timer is "idle", not "failed". In either, a loop always waiting gets every value before the end.',
   doesNotCheck:
     "onError's own calls and the log lines (error-policies); a join() made before the failure (error-delivery-order); a join() made inside onError under policy stop; what a new iteration of a failed timer gives (failed-state).",
   property: (make) =>
@@ -222,6 +222,11 @@ export const iterationErrors: Invariant = {
           );
         }
         if (!stops) {
+          check(
+            timer.state === "idle",
+            () => `after failures under policy continue and a cancel(), state is ${timer.state}`,
+            'policy continue: a timer cancelled after failures is "idle", not "failed"',
+          );
           check(
             "value" in plain && plain.value === timer.lastResult,
             () =>
@@ -403,7 +408,12 @@ export const burstyConsumer: Invariant = {
           () => `lines that do not name the subscription: ${JSON.stringify(own)}`,
           "drops are logged at warn level naming the subscription",
         );
-        drops(own, overflow);
+        repeated(own, {
+          opening: /is full/,
+          noun: "drop",
+          total: overflow,
+          level: "drops are logged at warn level naming the subscription",
+        });
       },
     ),
 };
@@ -412,18 +422,28 @@ export const burstyConsumer: Invariant = {
 const seconds = (shown: string, ms: number) => Math.abs(Number(shown) - ms / 1000) <= 0.05 + 1e-6;
 
 /**
- * The drop lines of one subscription: a repeated condition — an opening line, summaries giving
+ * The lines of a repeated condition (SPEC *Logging*) — an opening line, summaries giving
  * how many more since the last line (and over how long), how many since the episode began (and
  * since when), an ending line with the episode's total — each drop accounted for.
  */
-function drops(
+export function repeated(
   lines: readonly { at: number; line: string; level: string }[],
-  overflow: number,
+  how: {
+    /** Matches an episode's opening line; its first group, if any, is the count it opens with. */
+    readonly opening: RegExp;
+    /** "drop" or "skip": what the clauses name. */
+    readonly noun: string;
+    /** What the lines must account for in all, if known. */
+    readonly total?: number;
+    /** The clause of the level check. */
+    readonly level: string;
+  },
 ): void {
+  const { opening, noun, level } = how;
   check(
     lines.every((l) => l.level === "warn"),
-    () => `drop lines at other levels: ${JSON.stringify(lines)}`,
-    "drops are logged at warn level naming the subscription",
+    () => `${noun} lines at other levels: ${JSON.stringify(lines)}`,
+    level,
   );
   let total = 0;
   let episode = 0;
@@ -431,15 +451,16 @@ function drops(
   let lastLine = Number.NEGATIVE_INFINITY;
   let closed = true;
   for (const { line, at } of lines) {
-    if (/is full/.test(line)) {
+    const opened = opening.exec(line);
+    if (opened !== null) {
       check(
         closed || at - lastLine >= 10_000 - 1e-6,
         () =>
           `an opening line ${at - lastLine} ms after the last line, with no ending line: ${line}`,
-        "one line when the drops start, at most one summary line per 10 s",
+        `one line when the ${noun}s start, at most one summary line per 10 s`,
       );
       total += episode;
-      episode = 1;
+      episode = Number(opened[1] ?? 1);
       began = lastLine = at;
       closed = false;
       continue;
@@ -449,7 +470,7 @@ function drops(
     check(
       summary !== null || ending !== null,
       () => `a line that neither opens, summarises nor ends the drops: ${line}`,
-      "drop lines: an opening, summaries with count and since when, an ending",
+      `${noun} lines: an opening, summaries with count and since when, an ending`,
     );
     if (summary !== null) {
       const [, more, over, since, ago] = summary as unknown as [
@@ -462,7 +483,7 @@ function drops(
       check(
         !closed && at - lastLine >= 10_000 - 1e-6,
         () => `a summary line ${at - lastLine} ms after the last line: ${line}`,
-        "one line when the drops start, at most one summary line per 10 s",
+        `one line when the ${noun}s start, at most one summary line per 10 s`,
       );
       episode += Number(more);
       check(
@@ -480,7 +501,7 @@ function drops(
       check(
         !closed && Number(all) >= episode,
         () => `an ending line says ${all} in all; the lines before it counted ${episode}`,
-        "every drop accounted for by the lines",
+        `every ${noun} accounted for by the lines`,
       );
       check(
         Number(over) <= (at - began) / 1000 + 0.05 + 1e-6,
@@ -493,9 +514,8 @@ function drops(
   }
   total += episode;
   check(
-    total === overflow,
-    () =>
-      `${overflow} values were dropped on overflow; the lines account for ${total}: ${JSON.stringify(lines)}`,
-    "every drop accounted for by the lines",
+    how.total === undefined || total === how.total,
+    () => `${how.total} ${noun}s; the lines account for ${total}: ${JSON.stringify(lines)}`,
+    `every ${noun} accounted for by the lines`,
   );
 }

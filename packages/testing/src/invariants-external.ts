@@ -32,7 +32,7 @@ const inputs: fc.Arbitrary<Input> = fc.constantFrom(
 export const externalCancellation: Invariant = {
   name: "external-cancellation",
   description:
-    "A timer built with cancelOn promises or a signal ends its run when one settles (resolving or rejecting) or aborts, as cancel() would: it stops, no tick starts after, the in-flight tick's signal aborts, pending join()s reject with TimerCancelledError, nothing is left armed, a rejected input is not an unhandled rejection, and start() then throws TimerStateError (such a timer runs once). One that settled or aborted before start() ends the run at once, with no tick.",
+    "A timer built with cancelOn promises or a signal ends its run when one settles (resolving or rejecting) or aborts, as cancel() would: it stops, no tick starts after, the in-flight tick's signal aborts, pending join()s reject with TimerCancelledError, nothing is left armed, a rejected input is logged at warn level with the timer's name and is not an unhandled rejection, and start() then throws TimerStateError (such a timer runs once). One that settled or aborted before start() ends the run at once, with no tick.",
   doesNotCheck:
     "Several inputs firing together, or an input firing after the run ended for another reason; what is retained after the timer is dropped (a heap matter, in core's own tests).",
   property: (make) =>
@@ -62,7 +62,10 @@ export const externalCancellation: Invariant = {
               ? { cancelOn: [never, controller.signal] }
               : { signal: controller.signal }
             : { cancelOn: viaCancelOn ? [never, promise] : [promise] };
-          const { log, timer } = scripted(harness, spec, script, extra);
+          const { log, timer, warnings } = scripted(harness, spec, script, {
+            ...extra,
+            name: "external",
+          });
           if (input === "aborted before start") {
             controller.abort();
             begin(timer, log);
@@ -121,6 +124,13 @@ export const externalCancellation: Invariant = {
               joined.outcome instanceof TimerCancelledError,
               () => `a join() pending when the run ended gave ${describeValue(joined.outcome)}`,
               "pending join()s have rejected with TimerCancelledError",
+            );
+            check(
+              input !== "reject" ||
+                warnings.some((line) => line.includes("external") && !/fixed_rate/.test(line)),
+              () =>
+                `a cancelOn promise rejected and no warn line names the timer: ${JSON.stringify(warnings)}`,
+              "a rejected cancelOn promise is logged at warn level with the timer's name",
             );
           }
           await runUntil(harness, timer.cancel({ timeout: "1s" }));

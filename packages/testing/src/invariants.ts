@@ -38,7 +38,7 @@ import {
   failingCleanup,
   restartWhileSettling,
 } from "./invariants-cancel.js";
-import { burstyConsumer, iterationErrors } from "./invariants-consumers.js";
+import { burstyConsumer, iterationErrors, repeated } from "./invariants-consumers.js";
 import { durationStrings } from "./invariants-durations.js";
 import { errorPolicies } from "./invariants-errors.js";
 import { everyDecorator } from "./invariants-every.js";
@@ -184,18 +184,24 @@ const fixedDelaySpacing: Invariant = {
 const fixedRateSlots: Invariant = {
   name: "fixed-rate-slots",
   description:
-    "Under fixed_rate every tick starts on a slot anchor + k·delay; after a tick the next one takes the first slot at or after its end, and the slots passed over are logged as skipped: the first with its count, all of them accounted for by the closing lines of the condition.",
+    "Under fixed_rate every tick starts on a slot anchor + k·delay; after a tick the next one takes the first slot at or after its end, and the slots passed over are logged as skipped, a repeated condition: the first with its count, one opening line per episode, summary lines at most every 10 s with their counts and times, all of them accounted for by the ending lines.",
   doesNotCheck:
-    "Jitter (jitter-bounds, jitter-distribution); restarts, setDelay and triggers (fresh-grid-per-run, set-delay-timing, trigger-freshness); the timing of the summary lines of a long run of skips.",
+    "Jitter (jitter-bounds, jitter-distribution); restarts, setDelay and triggers (fresh-grid-per-run, set-delay-timing, trigger-freshness); runs of skips longer than the case (under a minute).",
   property: (make) =>
     onHarness(
       make,
       [timerSpec(limits).map((s) => ({ ...s, mode: "fixed_rate" as const, jitter: 0 })), anything],
       async (harness, spec, script) => {
-        const { log, timer, warnings } = scripted(harness, spec, script);
+        const lines: { at: number; line: string; level: string }[] = [];
+        const { log, timer } = scripted(harness, spec, script, {
+          logger: {
+            warn: (line: string) => lines.push({ at: harness.now(), line, level: "warn" }),
+          },
+        });
         begin(timer, log);
         await advanceTo(harness, span(spec, 12));
         await stop(harness, timer);
+        const warnings = lines.map((l) => l.line);
         const ticks = log.ticks;
         const anchor = spec.initialDelay;
         const r = harness.resolution;
@@ -233,6 +239,12 @@ const fixedRateSlots: Invariant = {
           () =>
             `skips logged ${JSON.stringify(warnings)}, expected the first to name ${expectedSkips[0] ?? 0} and ${sum(expectedSkips)} in all`,
         );
+        // Each episode: one opening line, summaries at most every 10 s, an ending line.
+        repeated(lines, {
+          opening: /skipped (\d+) slot/,
+          noun: "skip",
+          level: "skips are logged at warn level",
+        });
       },
     ),
 };

@@ -493,6 +493,12 @@ vi.mock("@async-timer/core", async (importOriginal) => {
         },
       };
     }
+    if (fault.current === "silent-cancel-on-rejection" && options.cancelOn !== undefined) {
+      // A rejecting cancelOn promise cancels as if it had resolved: nothing is logged.
+      broken.cancelOn = [...options.cancelOn].map((input) =>
+        input instanceof AbortSignal ? input : Promise.resolve(input).catch(() => {}),
+      );
+    }
     if (fault.current === "ignores-late-cancel-on") {
       // Inputs that have not fired by construction are swapped for ones that never will.
       const hold = (input: PromiseLike<unknown> | AbortSignal) =>

@@ -84,6 +84,10 @@ export const classFaults = {
       fault: "ignores-late-cancel-on",
       clause: "an input settled before start() ends the run at once",
     },
+    {
+      fault: "silent-cancel-on-rejection",
+      clause: "a rejected cancelOn promise is logged at warn level with the timer's name",
+    },
   ],
   "group-lifecycle": [
     { fault: "group-add-left-idle", clause: "add() starts the timer while the group is active" },
