@@ -19,22 +19,44 @@ const successes = tickScript(limits, { failures: false });
 export const perTickSignal: Invariant = {
   name: "per-tick-signal",
   description:
-    "Each tick gets its own AbortSignal: no two ticks of a timer (in one run or across runs) see the same signal object, and a tick's signal has not aborted when it completes normally.",
+    "Each tick gets its own AbortSignal: no two ticks of a timer (in one run or across runs) see the same signal object, and a tick's signal has not aborted when it completes normally; a tick that first reads its signal late finds it aborted exactly when cancel() was called while it ran.",
   doesNotCheck:
     "That the signal is created only when the target reads it (a cost, not a behaviour); aborting on cancel and on abandon (cancel-clauses).",
   property: (make) =>
     harnessProperty(
       make,
-      [timerSpec(limits), successes, fc.integer({ min: 1, max: 30 }), fc.boolean()],
-      async (harness, spec, script, steps, restart) => {
+      [
+        timerSpec(limits),
+        successes,
+        fc.integer({ min: 1, max: 30 }),
+        fc.boolean(),
+        // Read only after the tick has worked this long (ms), ignoring the signal until then.
+        fc.option(fc.integer({ min: 0, max: 1500 }), { nil: undefined }),
+      ],
+      async (harness, spec, script, steps, restart, lazy) => {
         const log = new TickLog();
         traceTicks(harness, log);
         const inner = scriptedTarget(harness, script, log);
         const signals: AbortSignal[] = [];
         const abortedAtEnd: number[] = [];
+        // Lazy reads: whether the run had been cancelled before the read, and what it saw.
+        let current = 0;
+        const cancelled = new Set<number>();
+        const reads: { n: number; cancelled: boolean; aborted: boolean }[] = [];
+        let started = 0;
         const timer = new Timer(
           `${spec.delay}ms`,
           (context: TickContext) => {
+            if (lazy !== undefined) {
+              const n = ++started;
+              const run = current;
+              return harness.sleep(lazy).then(() => {
+                const signal = context.signal;
+                signals.push(signal);
+                reads.push({ n, cancelled: cancelled.has(run), aborted: signal.aborted });
+                return n;
+              });
+            }
             const signal = context.signal;
             signals.push(signal);
             const n = log.ticks.length + 1;
@@ -51,7 +73,9 @@ export const perTickSignal: Invariant = {
         );
         for (const run of restart ? [1, 2] : [1]) {
           begin(timer, log);
+          current = run;
           for (let i = 0; i < steps; i++) if (!(await harness.next())) break;
+          cancelled.add(run);
           await stop(harness, timer);
           if (run === 1 && restart) await harness.advance(spec.delay);
         }
@@ -66,6 +90,13 @@ export const perTickSignal: Invariant = {
           abortedAtEnd.length === 0,
           () => `tick #${abortedAtEnd[0]} completed normally with its signal already aborted`,
           "a tick's signal is not aborted while it runs",
+        );
+        const wrong = reads.find((read) => read.aborted !== read.cancelled);
+        check(
+          wrong === undefined,
+          () =>
+            `tick #${wrong?.n} first read its signal ${wrong?.cancelled === true ? "after" : "before"} cancel() and found it ${wrong?.aborted === true ? "aborted" : "not aborted"}`,
+          "a signal first read after cancel() has aborted already; before, it has not",
         );
       },
     ),

@@ -626,6 +626,10 @@ vi.mock("@async-timer/core", async (importOriginal) => {
           hitCount: context.hitCount,
           ...(context.fence === undefined ? {} : { fence: context.fence }),
           get signal() {
+            // A signal first read after the tick was cancelled is a fresh one, never aborted.
+            if (fault.current === "late-read-fresh-signal" && signal.aborted) {
+              return new AbortController().signal;
+            }
             return signal;
           },
         });

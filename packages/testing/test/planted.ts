@@ -238,7 +238,13 @@ export const classFaults = {
     { fault: "late-ticked", clause: undefined },
     { fault: "unguarded-observer", clause: undefined },
   ],
-  "per-tick-signal": [{ fault: "shared-signal", clause: "each tick has its own signal" }],
+  "per-tick-signal": [
+    { fault: "shared-signal", clause: "each tick has its own signal" },
+    {
+      fault: "late-read-fresh-signal",
+      clause: "a signal first read after cancel() has aborted already; before, it has not",
+    },
+  ],
   "event-loop-turn": [
     { fault: "chained-tick", clause: "the event loop gets a turn between two ticks" },
   ],
