@@ -42,7 +42,7 @@ const CONTINUE_LINE = /tick failed; the timer goes on/;
 export const errorPolicies: Invariant = {
   name: "error-policies",
   description:
-    'When a tick fails: without onError the run stops and the error is logged once; onError: "continue" (the string) keeps the schedule and logs the errors as a repeated condition — one line when they start, at most one summary line per 10 s, every failure accounted for by the lines; an onError function is called once per failure, in order, with the error and the timer, and owns it: "continue" keeps the schedule, "stop" or nothing ends the run, and nothing is logged — unless it throws (the run stops, one error line) or returns a promise (it must decide synchronously: the run stops, one warning, and a rejection of that promise is logged, never unhandled).',
+    'When a tick fails: without onError the run stops and the error is logged once, the line carrying the error itself; onError: "continue" (the string) keeps the schedule and logs the errors as a repeated condition — one line when they start, at most one summary line per 10 s, every failure accounted for by the lines; an onError function is called once per failure, in order, with the error and the timer, and owns it: "continue" keeps the schedule, "stop" or nothing ends the run, and nothing is logged — unless it throws (the run stops, one error line) or returns a promise (it must decide synchronously: the run stops, one warning, and a rejection of that promise is logged, never unhandled).',
   doesNotCheck:
     "What joins, waits and subscriptions receive (error-delivery-order, failed-state); the wording of the lines beyond what names the policy; errors of lease engines (@async-timer/lease).",
   property: (make) =>
@@ -52,10 +52,12 @@ export const errorPolicies: Invariant = {
       async (harness, spec, script, policy) => {
         await withoutUnhandled(async () => {
           const heard: { error: unknown; same: boolean }[] = [];
-          const lines: { level: "warn" | "error"; line: string; at: number }[] = [];
+          const lines: { level: "warn" | "error"; line: string; at: number; error: unknown }[] = [];
           const logger = {
-            warn: (line: string) => lines.push({ level: "warn", line, at: harness.now() }),
-            error: (line: string) => lines.push({ level: "error", line, at: harness.now() }),
+            warn: (line: string, ...rest: unknown[]) =>
+              lines.push({ level: "warn", line, at: harness.now(), error: rest[0] }),
+            error: (line: string, ...rest: unknown[]) =>
+              lines.push({ level: "error", line, at: harness.now(), error: rest[0] }),
           };
           const decide = (answer: () => unknown): TimerOptions<number>["onError"] =>
             ((error: unknown, timer: unknown) => {
@@ -136,6 +138,15 @@ export const errorPolicies: Invariant = {
               "an onError function owns the error: nothing logged but its own failure",
             );
           }
+          const carried = own.filter(
+            (l) => /tick failed/.test(l.line) && !(l.error instanceof ScriptedError),
+          );
+          check(
+            carried.length === 0,
+            () =>
+              `an error line came without the tick's error: ${JSON.stringify(carried.map((l) => [l.line, describeValue(l.error)]))} (the first failure was tick #${failures[0]?.n})`,
+            "a failing tick's error line carries the error",
+          );
         });
       },
     ),

@@ -473,6 +473,11 @@ vi.mock("@async-timer/core", async (importOriginal) => {
         onCancel(timer);
       };
     }
+    if (fault.current === "error-line-without-error" && options.logger !== undefined) {
+      // Error lines written without the error that caused them.
+      const logger = options.logger;
+      broken.logger = { ...logger, error: (line: string) => logger.error?.(line) };
+    }
     if (fault.current === "summary-twice" && options.logger !== undefined) {
       // Each summary line of a repeated condition written twice.
       const logger = options.logger;

@@ -159,6 +159,10 @@ export const classFaults = {
       clause: "onError is called once per failure, in order, with the error and the timer",
     },
     {
+      fault: "error-line-without-error",
+      clause: "a failing tick's error line carries the error",
+    },
+    {
       fault: "promise-answer-continues",
       clause: "a policy that stops ends the run at the first failure",
     },
