@@ -465,8 +465,11 @@ export function repeated(
       closed = false;
       continue;
     }
-    const summary = /(\d+) more\D*?([\d.]+) s\D*?(\d+) since\D*?([\d.]+) s ago/.exec(line);
-    const ending = /(\d+) in all\D*?([\d.]+) s/.exec(line);
+    // Counts are whole numbers, never negative: "-3 more" is not a summary.
+    const summary = /(?<![-\d.])(\d+) more\D*?([\d.]+) s\D*?(\d+) since\D*?([\d.]+) s ago/.exec(
+      line,
+    );
+    const ending = /(?<![-\d.])(\d+) in all\D*?([\d.]+) s/.exec(line);
     check(
       summary !== null || ending !== null,
       () => `a line that neither opens, summarises nor ends the drops: ${line}`,
