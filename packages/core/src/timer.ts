@@ -129,6 +129,11 @@ class Extras {
   source: Source | undefined = undefined;
   /** A source whose run ended while its tick was in flight: closed when that tick settles. */
   closeAfterTick: Source | undefined = undefined;
+  /**
+   * A source whose tick `cancel({ timeout })` gave up on: closed when that tick settles, if it
+   * ever does, and waited for by no `cancel()` — giving up is final.
+   */
+  abandoned: { readonly tick: number; readonly source: Source } | undefined = undefined;
   /** A source's `return()` in progress; `cancel()` waits for it too. */
   closing: Promise<void> | undefined = undefined;
   consumers: Consumers | undefined = undefined;
@@ -1108,9 +1113,15 @@ export class Timer<T = unknown> extends Machine implements AsyncIterable<T>, Asy
   /** The target is done with tick `tick`: a source whose run ended meanwhile can be closed. */
   #released(tick: number): void {
     const x = this.#x;
-    const source = x?.closeAfterTick;
+    if (x === undefined) return;
+    const abandoned = x.abandoned;
+    if (abandoned?.tick === tick) {
+      x.abandoned = undefined;
+      this.#close(abandoned.source, false);
+    }
+    const source = x.closeAfterTick;
     if (source === undefined || tick !== this.ticks) return;
-    (x as Extras).closeAfterTick = undefined;
+    x.closeAfterTick = undefined;
     this.#close(source);
   }
 
@@ -1124,6 +1135,12 @@ export class Timer<T = unknown> extends Machine implements AsyncIterable<T>, Asy
       // Its late settlement must not be taken for a later tick's: the next tick gets a new kit.
       this.#kit?.abort("the tick was abandoned: cancel() timed out");
       this.#kit = undefined;
+      // Its source is still closed when it settles, but no cancel() waits for that cleanup.
+      const x = this.#x;
+      if (x?.closeAfterTick !== undefined) {
+        x.abandoned = { tick: awaited, source: x.closeAfterTick };
+        x.closeAfterTick = undefined;
+      }
       this.#dispatch(this.onAbandon(this.#driver.now(), awaited), undefined, this.#driver.now());
       return;
     }
@@ -1307,7 +1324,7 @@ export class Timer<T = unknown> extends Machine implements AsyncIterable<T>, Asy
    * it. Whatever `return()` does — throw, give a thenable whose `then` throws, never settle —
    * fails only into the logger: the run has ended already.
    */
-  #close(source: Source): void {
+  #close(source: Source, awaited = true): void {
     const fail = (error: unknown): void =>
       this.#log("error", "closing the generator source failed", error);
     let closed: unknown;
@@ -1318,7 +1335,8 @@ export class Timer<T = unknown> extends Machine implements AsyncIterable<T>, Asy
       fail(error);
       return;
     }
-    this.#awaitClosing(adopt(closed).then(undefined, fail));
+    const settled = adopt(closed).then(undefined, fail);
+    if (awaited) this.#awaitClosing(settled);
   }
 
   /**

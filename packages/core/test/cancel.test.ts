@@ -79,6 +79,48 @@ describe("cancel()", () => {
     await timer.cancel({ timeout: 1 });
   });
 
+  it("with a timeout, gives up on a pull for good: its source's stuck cleanup holds no later cancel()", async () => {
+    const c = clock();
+    const logger = recordingLogger();
+    const cleanups: string[] = [];
+    let runs = 0;
+    const timer = new Timer(
+      0.5,
+      async function* () {
+        const run = ++runs;
+        try {
+          for (;;) {
+            await sleep(c, 1000);
+            yield run;
+          }
+        } finally {
+          cleanups.push(`run ${run} began`);
+          if (run === 1) await new Promise(() => {}); // never ends
+          else await sleep(c, 100);
+          cleanups.push(`run ${run} ended`);
+        }
+      },
+      { driver: c, logger },
+    ).start();
+    await c.advance(1.5); // the second pull is in flight
+    const first = track(timer.cancel({ timeout: "100ms" }));
+    await c.advance(0.1);
+    expect(first.state).toBe("resolved"); // gave up on the pull
+    await c.advance(2); // the pull settles: the source is closed, and its cleanup hangs
+    expect(cleanups).toEqual(["run 1 began"]);
+    const again = track(timer.cancel());
+    await c.settle();
+    expect(again.state).toBe("resolved");
+    timer.start();
+    await c.advance(3);
+    const restarted = track(timer.cancel());
+    await c.advance(1.05); // its pull in flight settles, then its own cleanup takes 100 ms
+    expect(restarted.state).toBe("pending");
+    await c.advance(0.1);
+    expect(restarted.state).toBe("resolved"); // waited for its own run's cleanup only
+    expect(cleanups).toEqual(["run 1 began", "run 2 began", "run 2 ended"]);
+  });
+
   it("with a timeout that is not needed leaves no wake behind", async () => {
     const c = clock();
     const timer = new Timer(1, async ({ signal }) => sleep(c, 500, signal), { driver: c }).start();
