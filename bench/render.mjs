@@ -23,6 +23,9 @@ if (args.add !== undefined) {
   const added = read(resolve(String(args.add)));
   for (const [id, metric] of Object.entries(added.metrics)) {
     results.metrics[id] = metric;
+    // A metric measured again replaces its rows, and the note of where the old ones came from.
+    const from = `Metric ${metric.number} (${metric.title}) comes from a separate run:`;
+    results.notes = results.notes.filter((note) => !note.startsWith(from));
     results.notes.push(
       `Metric ${metric.number} (${metric.title}) comes from a separate run: \`${added.command}\`, ${added.generatedAt}, ${added.machine.cpu}, ${added.machine.cores} cores, load average ${added.machine.loadAverageAtStart?.[0]} at its start.`,
     );
