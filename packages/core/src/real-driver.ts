@@ -171,7 +171,8 @@ class ColdList {
  * Idle timers (sleeping {@link LONG_SLEEP} or more) wait here under one `setTimeout` for the
  * earliest: an idle timer costs a few fields of its own instead of a runtime timer handle. Entries
  * of one sleep length share a list (appended when armed, unlinked when cleared: O(1) both), and
- * the lists wait in a binary heap by due time — as many as there are distinct sleep lengths. One
+ * the lists wait in a binary heap by due time — as many as there are distinct sleep lengths (with
+ * jitter, a list per sleep: a heap of lists of one, as cheap as a heap of entries). One
  * queue per `setTimeout` function (timers armed under fake timers stay on the fake clock, the
  * others on the real one), and per ref'd or unref'd: an `unref` timer's queue never keeps a
  * process alive, and an empty queue keeps no handle at all.
@@ -182,6 +183,8 @@ class ColdQueue {
   readonly heap: ColdList[] = [];
   /** Entries waiting. */
   size = 0;
+  /** Lists in the heap that were emptied by `clear()` and are waiting to be swept. */
+  emptied = 0;
   readonly wake = new RealWake();
   /** The due time the handle is armed for; Infinity when disarmed. */
   armedAt = Number.POSITIVE_INFINITY;
@@ -201,6 +204,7 @@ class ColdQueue {
     const heap = this.heap;
     while (heap.length > 0 && (heap[0] as ColdList).expiry <= due) {
       const list = this.pop();
+      if (list.head === undefined) this.emptied--;
       for (let entry = list.head; entry !== undefined && entry.coldAt <= due; entry = list.head) {
         this.unlink(entry);
         fired.push(entry);
@@ -221,7 +225,7 @@ class ColdQueue {
       list = new ColdList(this, ms, at);
       this.lists.set(ms, list);
       this.push(list);
-    }
+    } else if (list.head === undefined) this.emptied--;
     const tail = list.tail;
     entry.coldAt = at;
     entry.coldList = list;
@@ -235,10 +239,26 @@ class ColdQueue {
     if (at < this.armedAt) this.schedule();
   }
 
-  /** Takes `entry` out; a list it empties stays until it reaches the top of the heap. */
+  /**
+   * Takes `entry` out. A list it empties stays in the heap (taken out when it reaches the top, or
+   * refilled by the next sleep of its length) — unless emptied lists come to outnumber the
+   * others: jittered sleeps make a list each, and a cancelled one would otherwise be kept until
+   * it was due.
+   */
   clear(entry: ColdEntry): void {
+    const list = entry.coldList as ColdList;
     this.unlink(entry);
-    if (this.size === 0) this.schedule();
+    if (this.size === 0) {
+      this.schedule();
+      return;
+    }
+    if (list.head !== undefined || ++this.emptied <= 64 || this.emptied * 2 <= this.heap.length)
+      return;
+    const live = this.heap.filter((kept) => kept.head !== undefined);
+    for (const gone of this.heap) if (gone.head === undefined) this.lists.delete(gone.ms);
+    this.heap.length = 0;
+    for (const kept of live) this.push(kept);
+    this.emptied = 0;
   }
 
   unlink(entry: ColdEntry): void {
@@ -265,6 +285,7 @@ class ColdQueue {
       this.armedAt = Number.POSITIVE_INFINITY;
       this.lists.clear();
       this.heap.length = 0;
+      this.emptied = 0;
       return;
     }
     const first = (this.heap[0] as ColdList).expiry;

@@ -144,6 +144,21 @@ describe("idle timers on the real driver", () => {
     await e.cancel();
   });
 
+  it("of many lengths (jittered sleeps), mostly cancelled, leave the rest on time", async () => {
+    const fake = fakeTimers();
+    const fired: number[] = [];
+    // 300 distinct lengths: a list each. Cancelling 240 of them sweeps the emptied lists.
+    const timers = Array.from({ length: 300 }, (_, i) =>
+      new Timer(1000, () => fired.push(i), { initialDelay: 2 + i / 100 }).start(),
+    );
+    const kept = timers.filter((_, i) => i % 5 === 0);
+    await Promise.all(timers.filter((_, i) => i % 5 !== 0).map((timer) => timer.cancel()));
+    await fake.fire(1000 + 2_000 + 3_000);
+    expect(fired).toEqual(kept.map((_, k) => k * 5));
+    await Promise.all(kept.map((timer) => timer.cancel()));
+    expect(fake.pending()).toHaveLength(0);
+  });
+
   it("cancelled by the thousand, in any order, leave the others on time", async () => {
     const fake = fakeTimers();
     const keep = idle(7200).start();
