@@ -254,10 +254,10 @@ class ColdQueue {
     }
     if (list.head !== undefined || ++this.emptied <= 64 || this.emptied * 2 <= this.heap.length)
       return;
-    const live = this.heap.filter((kept) => kept.head !== undefined);
-    for (const gone of this.heap) if (gone.head === undefined) this.lists.delete(gone.ms);
-    this.heap.length = 0;
-    for (const kept of live) this.push(kept);
+    const lists = this.heap.splice(0);
+    for (const swept of lists)
+      if (swept.head === undefined) this.lists.delete(swept.ms);
+      else this.push(swept);
     this.emptied = 0;
   }
 
